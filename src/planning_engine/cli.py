@@ -1,0 +1,187 @@
+"""`planning-engine`: the engine's command line, one entry point with subcommands.
+
+Every failure a person can cause (bad DSN, missing table, malformed file) ends as a one-line
+cause and a fix on stderr with a non-zero exit; a traceback is never the only explanation.
+"""
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import psycopg
+
+from planning_engine import __version__
+from planning_engine.database import connect, explain_connection_failure
+from planning_engine.dsn import resolve_dsn
+from planning_engine.errors import EngineError, InvalidInput
+from planning_engine.logs import configure_logging
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        _COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+def _open(args: argparse.Namespace) -> psycopg.Connection:
+    return connect(resolve_dsn(args.dsn))
+
+
+@command("migrate")
+def _migrate(args: argparse.Namespace) -> int:
+    from planning_engine.migrate import migrate
+
+    with _open(args) as conn:
+        applied = migrate(conn)
+    if applied:
+        print("applied migrations: " + ", ".join(f"{m.version}_{m.name}" for m in applied))
+    else:
+        print("schema is up to date: no changes")
+    return 0
+
+
+@command("import-movements")
+def _import_movements(args: argparse.Namespace) -> int:
+    from planning_engine.importer import import_movements, record_run
+    from planning_engine.movement_file import read_movement_file
+
+    path = Path(args.file)
+    with _open(args) as conn:
+        try:
+            records = read_movement_file(path, args.format)
+            summary = import_movements(
+                conn, records, actor=args.actor, publish=not args.no_publish, dry_run=args.dry_run
+            )
+        except InvalidInput as error:
+            if not args.dry_run:
+                _record_failure(conn, args.actor, path.name, str(error))
+            raise
+        if not args.dry_run:
+            record_run(conn, actor=args.actor, source=path.name, summary=summary, error=None)
+    verb = "would be" if args.dry_run else "were"
+    print(
+        f"Movement import{' (dry run, nothing written)' if args.dry_run else ''}: "
+        f"total {summary.total}, created {summary.created}, updated {summary.updated}, "
+        f"unchanged {summary.unchanged}, published {summary.published}, errors {summary.errors}"
+    )
+    if args.dry_run and (summary.created or summary.updated or summary.published):
+        print(f"{summary.created + summary.updated + summary.published} movement(s) {verb} changed")
+    return 0
+
+
+def _record_failure(conn: psycopg.Connection, actor: str, source: str, error: str) -> None:
+    from planning_engine.importer import record_run
+
+    # The ledger is best effort; the import error itself is what the user must see.
+    with contextlib.suppress(psycopg.Error):
+        record_run(conn, actor=actor, source=source, summary=None, error=error)
+
+
+@command("seed")
+def _seed(args: argparse.Namespace) -> int:
+    from planning_engine.importer import record_run
+    from planning_engine.seeding import seed_foundational
+
+    with _open(args) as conn:
+        summary = seed_foundational(conn, actor=args.actor)
+        record_run(
+            conn,
+            actor=args.actor,
+            source="movements-foundational.json",
+            summary=summary,
+            error=None,
+        )
+    print(
+        f"Movement import: total {summary.total}, created {summary.created}, "
+        f"updated {summary.updated}, unchanged {summary.unchanged}, errors {summary.errors}"
+    )
+    return 0
+
+
+@command("dump-seed")
+def _dump_seed(args: argparse.Namespace) -> int:
+    from planning_engine.seeding import dump_seed
+
+    with _open(args) as conn:
+        count = dump_seed(conn, Path(args.out))
+    print(f"wrote {count} movements and their audit trail to {args.out}")
+    return 0
+
+
+@command("restore-seed")
+def _restore_seed(args: argparse.Namespace) -> int:
+    from planning_engine.seeding import restore_seed
+
+    with _open(args) as conn:
+        movements, audit = restore_seed(conn, Path(args.file))
+    print(f"restored {args.file}: library holds {movements} movements, audit log {audit} rows")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planning-engine", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--dsn", help="Postgres DSN; overrides PLANNING_DATABASE_URL")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("migrate", parents=[common], help="apply pending schema migrations")
+
+    imp = sub.add_parser("import-movements", parents=[common], help="import a movement file")
+    imp.add_argument("--file", required=True, help="movements as .json or .csv")
+    imp.add_argument("--format", choices=["json", "csv"], help="override the file extension")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="report what would change, write nothing"
+    )
+    imp.add_argument("--no-publish", action="store_true", help="leave new movements as drafts")
+    imp.add_argument("--actor", default="planning-engine", help="name recorded in the audit log")
+
+    seed = sub.add_parser("seed", parents=[common], help="import the 8 foundational movements")
+    seed.add_argument("--actor", default="seed", help="name recorded in the audit log")
+
+    dump = sub.add_parser("dump-seed", parents=[common], help="write the library as a SQL dump")
+    dump.add_argument("--out", required=True, help="file to write")
+
+    restore = sub.add_parser("restore-seed", parents=[common], help="restore a SQL seed dump")
+    restore.add_argument("--file", required=True, help="a file written by dump-seed")
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(stream=sys.stdout if args.command in ("serve", "worker") else sys.stderr)
+    try:
+        return _COMMANDS[args.command](args)
+    except EngineError as error:
+        _report(error)
+        return 1
+    except psycopg.OperationalError as error:
+        _report(explain_connection_failure(resolve_dsn(getattr(args, "dsn", None)), error))
+        return 1
+    except psycopg.Error as error:
+        _report(
+            EngineError(f"database error: {error}", "nothing was changed; check the message above")
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _report(error: EngineError) -> None:
+    print(f"error: {error.cause}", file=sys.stderr)
+    for problem in getattr(error, "problems", []):
+        print(f"  - {problem}", file=sys.stderr)
+    if error.fix:
+        print(f"fix: {error.fix}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

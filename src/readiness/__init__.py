@@ -1,0 +1,1 @@
+"""Support package of the readiness suite: target, API client, database probe, evidence."""

@@ -1,0 +1,118 @@
+"""The errors people will hit: one line of cause, one of fix, non-zero exit, password masked."""
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from planning_engine.dsn import mask_dsn
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_host_names_the_target_and_masks_the_password(engine_cli) -> None:
+    dsn = f"postgresql://stream5:s3cret-pw@127.0.0.1:{_closed_port()}/planning"
+    result = engine_cli("migrate", "--dsn", dsn)
+    assert result.code == 1
+    assert "cannot reach Postgres at 127.0.0.1" in result.err
+    assert "s3cret-pw" not in result.err + result.out
+
+
+@pytest.fixture
+def password_user(postgres, dsn: str):
+    """A role that must log in with a password (the embedded server trusts local users)."""
+    if postgres._server is None:
+        pytest.skip("PLANNING_TEST_DATABASE_URL server: pg_hba.conf is not ours to edit")
+    with postgres.admin() as conn:
+        conn.execute("CREATE ROLE pw_user LOGIN PASSWORD 'right-password'")
+        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])  # type: ignore[index]
+        original = hba.read_text()
+        hba.write_text("local all pw_user scram-sha-256\n" + original)
+        conn.execute("SELECT pg_reload_conf()")
+    yield make_conninfo(dsn, user="pw_user", password="wrong-password")
+    with postgres.admin() as conn:
+        hba.write_text(original)
+        conn.execute("SELECT pg_reload_conf()")
+        conn.execute("DROP ROLE pw_user")
+
+
+def test_wrong_password_is_named_and_masked(engine_cli, password_user: str) -> None:
+    result = engine_cli("seed", "--dsn", password_user)
+    assert result.code == 1
+    assert "rejected the credentials" in result.err
+    assert "wrong-password" not in result.err
+
+
+def test_missing_database(engine_cli, dsn: str) -> None:
+    missing = make_conninfo(dsn, dbname="no_such_db")
+    result = engine_cli("seed", "--dsn", missing)
+    assert result.code == 1
+    assert "database missing" in result.err
+
+
+def test_missing_tables_point_to_migrate(engine_cli, bare_dsn: str) -> None:
+    result = engine_cli("seed", "--dsn", bare_dsn)
+    assert result.code == 1
+    assert "table movement_staging is missing" in result.err
+    assert "planning-engine migrate" in result.err
+
+
+def test_no_dsn_at_all(engine_cli, monkeypatch) -> None:
+    monkeypatch.delenv("PLANNING_DATABASE_URL", raising=False)
+    result = engine_cli("migrate")
+    assert result.code == 1
+    assert "PLANNING_DATABASE_URL" in result.err
+
+
+def test_dsn_comes_from_the_environment_when_not_given(engine_cli, dsn: str, monkeypatch) -> None:
+    monkeypatch.setenv("PLANNING_DATABASE_URL", dsn)
+    assert engine_cli("seed").code == 0
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM movement_library").fetchone() == (8,)
+
+
+def test_the_console_script_exits_non_zero_without_a_traceback(tmp_path: Path, dsn: str) -> None:
+    """Through the real entry point, as a shell user runs it."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "planning_engine.cli",
+            "import-movements",
+            "--file",
+            str(tmp_path / "x.json"),
+            "--dsn",
+            dsn,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "postgresql://u:hunter2@db.example:5432/x",
+        "host=db password=hunter2 dbname=x",
+        "postgres://u:hunter2@h/x?sslmode=require",
+    ],
+)
+def test_mask_dsn_hides_every_password_form(dsn: str) -> None:
+    assert "hunter2" not in mask_dsn(dsn)
+    assert "****" in mask_dsn(dsn)
+
+
+def test_describe_target_reads_key_value_dsns() -> None:
+    assert conninfo_to_dict("host=db dbname=x")["host"] == "db"
