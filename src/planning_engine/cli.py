@@ -6,6 +6,7 @@ cause and a fix on stderr with a non-zero exit; a traceback is never the only ex
 
 import argparse
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -125,6 +126,46 @@ def _restore_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("validate-scoring")
+def _validate_scoring(args: argparse.Namespace) -> int:
+    from planning_engine.contract import payloads_in, validate_scoring
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InvalidInput(f"payload file {path} not found", fix="check the path passed to --file")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        where = (
+            f" at line {error.lineno}, column {error.colno}"
+            if isinstance(error, json.JSONDecodeError)
+            else ""
+        )
+        raise InvalidInput(
+            f"{path.name} is not valid JSON{where}", fix="fix the file and run again"
+        ) from None
+    payloads = payloads_in(document)
+    if not payloads:
+        raise InvalidInput(
+            f"{path.name} holds no scoring payloads", fix="pass a payload, a list, or job results"
+        )
+    invalid = 0
+    for label, payload in payloads:
+        if payload is None:
+            invalid += 1
+            print(f"{label}: INVALID\n  $.resultData.scoring: absent (was the scoring flag on?)")
+            continue
+        report = validate_scoring(payload)
+        invalid += not report.valid
+        print(f"{label}: {'valid' if report.valid else 'INVALID'}")
+        for finding in report.errors:
+            print(f"  error   {finding}")
+        for finding in report.warnings:
+            print(f"  warning {finding}")
+    print(f"{len(payloads) - invalid} of {len(payloads)} payload(s) valid against fixed-weight-v1")
+    return 1 if invalid else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="planning-engine", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -152,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore-seed", parents=[common], help="restore a SQL seed dump")
     restore.add_argument("--file", required=True, help="a file written by dump-seed")
 
+    check = sub.add_parser(
+        "validate-scoring", help="validate scoring payloads against the contract"
+    )
+    check.add_argument("--file", required=True, help="a payload, a list, or job results (JSON)")
     return parser
 
 

@@ -19,7 +19,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 
 from planning_engine.errors import InvalidInput
-from planning_engine.resources import MOVEMENT_SCHEMA, data_file
+from planning_engine.resources import MOVEMENT_SCHEMA, load_schema
 
 MAX_BYTES_VARIABLE = "PLANNING_IMPORT_MAX_BYTES"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -41,11 +41,8 @@ class MovementRecord:
         return str(self.payload["movement_id"])
 
 
-@cache
 def movement_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(data_file(MOVEMENT_SCHEMA).read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return schema
+    return load_schema(MOVEMENT_SCHEMA)
 
 
 @cache

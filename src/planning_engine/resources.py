@@ -1,6 +1,11 @@
 """Locates the data files (movements, JSON Schemas) in a source checkout and in an installed wheel."""
 
+import json
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
 
 _PACKAGED = Path(__file__).parent / "data"
 _CHECKOUT = Path(__file__).resolve().parents[2] / "data"
@@ -18,3 +23,11 @@ def data_file(name: str) -> Path:
 FOUNDATIONAL_MOVEMENTS = "movements-foundational.json"
 MOVEMENT_SCHEMA = "movement.schema.json"
 SCORING_SCHEMA = "scoring-payload.schema.json"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema from `data/`, checked once so a broken schema fails loudly, not silently."""
+    schema: dict[str, Any] = json.loads(data_file(name).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return schema

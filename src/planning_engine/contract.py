@@ -1,0 +1,184 @@
+"""The scoring contract validator: the JSON Schema plus every cross-field rule of the spec.
+
+Shared by the engine (`validate-scoring`) and the readiness suite, so a payload is judged
+the same way wherever it is checked. All findings are returned at once, each with the
+JSON path it concerns.
+"""
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from planning_engine.resources import SCORING_SCHEMA, load_schema
+from planning_engine.scoring import VERSION
+
+FACTORS = ("safety", "compliance", "performance")
+TOLERANCE = 0.001
+WEIGHT_SUM_TOLERANCE = 0.01
+KNOWN_KEYS = {"version", "total", "weights", "factors", "metadata"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class ContractReport:
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def scoring_schema() -> dict[str, Any]:
+    return load_schema(SCORING_SCHEMA)
+
+
+@cache
+def _schema_validator() -> Draft202012Validator:
+    return Draft202012Validator(scoring_schema(), format_checker=FormatChecker())
+
+
+def _json_path(parts: Any) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def validate_scoring(payload: Any) -> ContractReport:
+    """Judge one payload against the schema and the cross-field rules."""
+    report = ContractReport()
+    for error in sorted(
+        _schema_validator().iter_errors(payload), key=lambda e: list(e.absolute_path)
+    ):
+        report.errors.append(Finding(_json_path(error.absolute_path), error.message))
+    for path, value in _numbers(payload, ["$"]):
+        if not math.isfinite(value):
+            report.errors.append(Finding(path, f"{value} is not a finite number"))
+    if isinstance(payload, dict):
+        _cross_field_rules(payload, report)
+        _warnings(payload, report)
+    return report
+
+
+def _numbers(node: Any, path: list[str]) -> Iterator[tuple[str, float]]:
+    if isinstance(node, float):
+        yield "".join(path), node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _numbers(value, [*path, f".{key}"])
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _numbers(value, [*path, f"[{index}]"])
+
+
+def _num(value: Any) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
+
+
+def _cross_field_rules(payload: dict[str, Any], report: ContractReport) -> None:
+    weights = payload.get("weights") if isinstance(payload.get("weights"), dict) else {}
+    factors = payload.get("factors") if isinstance(payload.get("factors"), dict) else {}
+    contributions: list[float] = []
+    for name in FACTORS:
+        factor = factors.get(name)
+        if not isinstance(factor, dict):
+            continue
+        weight, score, contribution = (
+            _num(factor.get(k)) for k in ("weight", "score", "contribution")
+        )
+        top = _num(weights.get(name))
+        if weight is not None and top is not None and abs(weight - top) > TOLERANCE:
+            report.errors.append(
+                Finding(f"$.factors.{name}.weight", f"{weight} differs from weights.{name} = {top}")
+            )
+        if None not in (weight, score, contribution):
+            expected = weight * score  # type: ignore[operator]
+            if abs(contribution - expected) > TOLERANCE:  # type: ignore[operator]
+                report.errors.append(
+                    Finding(
+                        f"$.factors.{name}.contribution",
+                        f"{contribution} is not weight x score = {weight} x {score} = {round(expected, 6)}",
+                    )
+                )
+        if contribution is not None:
+            contributions.append(contribution)
+    total = _num(payload.get("total"))
+    if (
+        total is not None
+        and len(contributions) == len(FACTORS)
+        and abs(total - sum(contributions)) > TOLERANCE
+    ):
+        report.errors.append(
+            Finding(
+                "$.total",
+                f"{total} is not the sum of the contributions ({round(sum(contributions), 6)})",
+            )
+        )
+    weight_values = [_num(weights.get(name)) for name in FACTORS]
+    if None not in weight_values:
+        weight_sum = sum(weight_values)  # type: ignore[arg-type]
+        if abs(weight_sum - 1.0) > WEIGHT_SUM_TOLERANCE:
+            report.errors.append(
+                Finding(
+                    "$.weights",
+                    f"weights sum to {round(weight_sum, 6)}, expected 1.0 (within 0.01)",
+                )
+            )
+
+
+def _warnings(payload: dict[str, Any], report: ContractReport) -> None:
+    for key in sorted(set(payload) - KNOWN_KEYS):
+        report.warnings.append(
+            Finding(f"$.{key}", "not part of the contract; consumers will ignore it")
+        )
+    metadata = payload.get("metadata")
+    evaluated = metadata.get("evaluatedAt") if isinstance(metadata, dict) else None
+    if isinstance(evaluated, str):
+        try:
+            moment = datetime.fromisoformat(evaluated.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        if moment.utcoffset() != timedelta(0):
+            report.warnings.append(Finding("$.metadata.evaluatedAt", f"{evaluated} is not in UTC"))
+        elif moment > datetime.now(UTC) + timedelta(minutes=5):
+            report.warnings.append(
+                Finding("$.metadata.evaluatedAt", f"{evaluated} is in the future")
+            )
+    if (
+        payload.get("version") == VERSION
+        and isinstance(metadata, dict)
+        and "weeklyGoalDays" not in metadata
+    ):
+        report.warnings.append(
+            Finding("$.metadata.weeklyGoalDays", "absent: the request had no weekly goal")
+        )
+
+
+def payloads_in(document: Any) -> list[tuple[str, Any]]:
+    """Labelled payloads of a file: one payload, a list, or job results carrying resultData.scoring."""
+    items = document if isinstance(document, list) else [document]
+    found: list[tuple[str, Any]] = []
+    for index, item in enumerate(items):
+        label = f"payload {index + 1}"
+        if isinstance(item, dict) and ("resultData" in item or "result_data" in item):
+            job = item.get("jobId") or item.get("job_id")
+            label = f"job {job}" if job else label
+            result = item.get("resultData", item.get("result_data")) or {}
+            found.append((label, result.get("scoring") if isinstance(result, dict) else None))
+        elif isinstance(item, dict) and "scoring" in item and "version" not in item:
+            found.append((label, item["scoring"]))
+        else:
+            found.append((label, item))
+    return found
