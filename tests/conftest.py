@@ -66,3 +66,71 @@ def audit_actions(conn: psycopg.Connection) -> dict[str, int]:
     return dict(
         conn.execute("SELECT action, count(*) FROM movement_audit_log GROUP BY 1").fetchall()
     )
+
+
+JWT_SECRET = "test-secret-for-the-engine-0123456789abcdef"
+
+
+@pytest.fixture
+def start_engine(postgres: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory):
+    """Start `planning-engine serve` (or `worker`) processes; all are stopped after the test."""
+    from readiness.engine_process import EngineProcess
+
+    started: list[EngineProcess] = []
+
+    def start(
+        dsn: str, healthy: bool = True, command: str = "serve", workers: int = 4, **env: str
+    ) -> EngineProcess:
+        environment = {
+            "PLANNING_JWT_SECRET": JWT_SECRET,
+            "FEATURE_V1_PLANNING_SCORING": "true",
+            **env,
+        }
+        log_file = tmp_path_factory.mktemp("engine") / "engine.log"
+        engine = EngineProcess(dsn, log_file, environment, command=command, workers=workers)
+        started.append(engine)
+        return engine.start(healthy=healthy)
+
+    yield start
+    for engine in started:
+        engine.stop()
+
+
+def bearer(user: str, secret: str = JWT_SECRET) -> dict[str, str]:
+    from planning_engine.auth import mint_token
+
+    return {"Authorization": f"Bearer {mint_token(user, secret)}"}
+
+
+def plan_request(user: str = "test-user", **changes: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "userId": user,
+        "weeklyGoalDays": 4,
+        "availabilityDays": 4,
+        "goals": ["strength"],
+        "experience": "intermediate",
+    }
+    body.update(changes)
+    return body
+
+
+def wait_for_job(
+    url: str,
+    job_id: str,
+    headers: dict[str, str],
+    within_s: float = 15.0,
+    until: tuple[str, ...] = ("completed", "failed"),
+) -> dict[str, object]:
+    """Poll the job until it reaches a final status, with a deadline."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + within_s
+    while True:
+        job = httpx.get(f"{url}/api/plans/jobs/{job_id}", headers=headers, timeout=5).json()
+        if job.get("status") in until:
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {job.get('status')} after {within_s} s")
+        time.sleep(0.02)

@@ -166,6 +166,47 @@ def _validate_scoring(args: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
+@command("serve")
+def _serve(args: argparse.Namespace) -> int:
+    from planning_engine.service import serve
+    from planning_engine.settings import ServiceSettings
+
+    settings = ServiceSettings.from_environment(resolve_dsn(args.dsn), workers=args.workers)
+    with connect(settings.dsn):
+        pass  # fail now, with the runbook's fix, rather than on the first request
+    serve(settings, args.host, args.port)
+    return 0
+
+
+@command("worker")
+def _worker(args: argparse.Namespace) -> int:
+    from planning_engine.service import run_workers
+    from planning_engine.settings import ServiceSettings
+
+    settings = ServiceSettings.from_environment(resolve_dsn(args.dsn), workers=args.concurrency)
+    with connect(settings.dsn):
+        pass
+    run_workers(settings)
+    return 0
+
+
+@command("token")
+def _token(args: argparse.Namespace) -> int:
+    import os
+
+    from planning_engine.auth import mint_token
+    from planning_engine.settings import JWT_SECRET_VARIABLE
+
+    secret = os.environ.get(JWT_SECRET_VARIABLE, "")
+    if not secret:
+        raise EngineError(
+            f"{JWT_SECRET_VARIABLE} is not set",
+            f"export the secret the engine was started with as {JWT_SECRET_VARIABLE}",
+        )
+    print(mint_token(args.user, secret, args.ttl))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="planning-engine", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -192,6 +233,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     restore = sub.add_parser("restore-seed", parents=[common], help="restore a SQL seed dump")
     restore.add_argument("--file", required=True, help="a file written by dump-seed")
+
+    serve = sub.add_parser(
+        "serve", parents=[common], help="run the HTTP API with in-process workers"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--workers", type=int, help="in-process workers (default PLANNING_WORKERS or 4)"
+    )
+
+    worker = sub.add_parser(
+        "worker", parents=[common], help="run extra plan workers without the API"
+    )
+    worker.add_argument(
+        "--concurrency", type=int, help="workers in this process (default PLANNING_WORKERS or 4)"
+    )
+
+    token = sub.add_parser("token", help="mint a test bearer token (needs PLANNING_JWT_SECRET)")
+    token.add_argument("--user", required=True, help="the user id (token subject)")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
 
     check = sub.add_parser(
         "validate-scoring", help="validate scoring payloads against the contract"

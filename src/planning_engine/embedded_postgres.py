@@ -91,6 +91,20 @@ class EmbeddedPostgres:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
+    def pause(self) -> None:
+        """Stop the server but keep its data: the outage half of a restart drill."""
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(
+            ["-w", "-m", "fast", "stop"],
+            pgdata=self._server.pgdata,
+            user=self._server.system_user,
+            timeout=30,
+        )
+
+    def resume(self) -> None:
+        self._server.ensure_postgres_running()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.cleanup()

@@ -45,12 +45,27 @@ def available_migrations() -> list[Migration]:
     return migrations
 
 
+_LEDGER_EXISTS = "SELECT to_regclass('schema_migrations') IS NOT NULL"
+_APPLIED = "SELECT version FROM schema_migrations"
+
+
 def applied_versions(conn: psycopg.Connection) -> set[str]:
     """Versions recorded in the ledger; empty when the ledger itself does not exist yet."""
-    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    exists = conn.execute(_LEDGER_EXISTS).fetchone()
     if not exists or not exists[0]:
         return set()
-    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    return {row[0] for row in conn.execute(_APPLIED)}
+
+
+async def pending_versions(conn: psycopg.AsyncConnection) -> list[str]:
+    """What /health reports: migrations the database still lacks, as `0001_name`."""
+    exists = await (await conn.execute(_LEDGER_EXISTS)).fetchone()
+    done = (
+        {row[0] for row in await (await conn.execute(_APPLIED)).fetchall()}
+        if exists and exists[0]
+        else set()
+    )
+    return [f"{m.version}_{m.name}" for m in available_migrations() if m.version not in done]
 
 
 def pending_migrations(conn: psycopg.Connection) -> list[Migration]:

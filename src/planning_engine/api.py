@@ -1,0 +1,256 @@
+"""The engine's HTTP API (FastAPI): plan jobs, health, metrics.
+
+Every malformed request gets a 4xx with a JSON body naming the problem; database outages
+are a 503; nothing a client sends produces a 500.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import psycopg
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from pydantic import BaseModel, ConfigDict, Field
+
+from planning_engine import __version__, jobs
+from planning_engine.auth import Unauthorized, verify_token
+from planning_engine.flags import FlagSource, flag_from_environment
+from planning_engine.metrics import EngineMetrics
+from planning_engine.migrate import pending_versions
+from planning_engine.settings import ServiceSettings
+from planning_engine.worker import WorkerPool
+
+Goal = Literal[
+    "strength",
+    "power",
+    "conditioning",
+    "endurance",
+    "hypertrophy",
+    "mobility",
+    "fat_loss",
+    "general_fitness",
+]
+
+
+class GenerateRequest(BaseModel):
+    """The runbook's request body; more optional fields are accepted and kept with the job."""
+
+    model_config = ConfigDict(extra="allow")
+
+    userId: str = Field(min_length=1, max_length=128)
+    weeklyGoalDays: int = Field(ge=1, le=7)
+    availabilityDays: int = Field(ge=1, le=7)
+    goals: list[Goal] = Field(min_length=1, max_length=8)
+    experience: Literal["beginner", "intermediate", "advanced"]
+    durationWeeks: int = Field(default=12, ge=1, le=52)
+    selectedDaysPerWeek: int | None = Field(default=None, ge=1, le=7)
+
+
+class JobAccepted(BaseModel):
+    jobId: str
+    status: str
+
+
+class JobView(BaseModel):
+    jobId: str
+    userId: str
+    status: str
+    progress: int
+    resultData: dict[str, Any] | None
+    errorData: dict[str, Any] | None
+    createdAt: datetime
+    startedAt: datetime | None
+    completedAt: datetime | None
+    retryCount: int
+    maxRetries: int
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str
+    fieldErrors: list[dict[str, str]] | None = None
+
+
+def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": error, "message": message, **extra})
+
+
+ERRORS = {
+    400: {"model": ErrorBody, "description": "Malformed request"},
+    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
+    403: {"model": ErrorBody, "description": "The token's user may not do this"},
+    404: {"model": ErrorBody, "description": "No such job"},
+    409: {"model": ErrorBody, "description": "Idempotency key reused with a different body"},
+    422: {"model": ErrorBody, "description": "Invalid body: fieldErrors lists each field"},
+    503: {"model": ErrorBody, "description": "Database unavailable"},
+}
+
+
+class _AuthError(Exception):
+    pass
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def create_app(
+    settings: ServiceSettings, flags: FlagSource | None = None, run_workers: bool = True
+) -> FastAPI:
+    metrics = EngineMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = AsyncConnectionPool(
+            settings.dsn,
+            min_size=2,
+            max_size=settings.pool_size,
+            open=False,
+            timeout=5,
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": 5,
+                "options": "-c statement_timeout=30000",
+            },
+            check=AsyncConnectionPool.check_connection,
+            reconnect_timeout=0,
+        )
+        await pool.open(wait=False)
+        flag_source = flags or flag_from_environment()
+        workers = WorkerPool(pool, settings, flag_source, metrics)
+        if run_workers and settings.workers > 0:
+            workers.start()
+        app.state.pool, app.state.workers = pool, workers
+        try:
+            yield
+        finally:
+            await workers.stop()
+            await pool.close()
+            if flags is None:
+                flag_source.close()
+
+    app = FastAPI(
+        title="Stream 5 reference planning engine", version=__version__, lifespan=lifespan
+    )
+
+    def current_user(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> str:
+        if credentials is None:
+            raise _AuthError("a bearer token is required")
+        try:
+            return verify_token(credentials.credentials, settings.jwt_secret)
+        except Unauthorized:
+            raise _AuthError("the bearer token is invalid or expired") from None
+
+    User = Annotated[str, Depends(current_user)]
+
+    @app.exception_handler(_AuthError)
+    async def _unauthorized(request: Request, exc: _AuthError) -> JSONResponse:
+        response = _error(401, "unauthorized", str(exc))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return _error(400, "malformed_json", "the request body is not valid JSON")
+        fields = [
+            {
+                "field": ".".join(str(part) for part in p.get("loc", ())[1:]) or "body",
+                "message": str(p.get("msg", "invalid")),
+            }
+            for p in problems
+        ]
+        return _error(
+            422, "invalid_request", "the request body has invalid fields", fieldErrors=fields
+        )
+
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        return _error(
+            503, "database_unavailable", "the planning database is not answering; retry shortly"
+        )
+
+    @app.post("/api/plans/generate", status_code=202, response_model=JobAccepted, responses=ERRORS)
+    async def generate(
+        body: GenerateRequest,
+        user: User,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> Any:
+        if body.userId != user:
+            return _error(403, "forbidden", "userId must be the token's subject")
+        request_data = body.model_dump(exclude_none=True)
+        async with app.state.pool.connection() as conn:
+            job, created = await jobs.enqueue(conn, user, request_data, idempotency_key)
+        if not created and job["request_data"] != request_data:
+            return _error(
+                409, "idempotency_conflict", "this Idempotency-Key was used with a different body"
+            )
+        return JobAccepted(jobId=str(job["job_id"]), status=job["status"])
+
+    @app.get("/api/plans/jobs/{job_id}", response_model=JobView, responses=ERRORS)
+    async def get_job(job_id: str, user: User) -> Any:
+        try:
+            key = uuid.UUID(job_id)
+        except ValueError:
+            return _error(404, "not_found", "no such job")
+        async with app.state.pool.connection() as conn:
+            job = await jobs.get_job(conn, key)
+        if job is None:
+            return _error(404, "not_found", "no such job")
+        if job["user_id"] != user:
+            return _error(403, "forbidden", "this job belongs to another user")
+        return JobView(
+            jobId=str(job["job_id"]),
+            userId=job["user_id"],
+            status=job["status"],
+            progress=job["progress"],
+            resultData=job["result_data"],
+            errorData=job["error_data"],
+            createdAt=job["created_at"],
+            startedAt=job["started_at"],
+            completedAt=job["completed_at"],
+            retryCount=job["retry_count"],
+            maxRetries=job["max_retries"],
+        )
+
+    @app.get("/health", responses={503: ERRORS[503]})
+    async def health() -> Any:
+        try:
+            async with app.state.pool.connection(timeout=3) as conn:
+                pending = await pending_versions(conn)
+        except (psycopg.Error, PoolTimeout, OSError):
+            return _error(503, "database_unavailable", "the database does not answer")
+        if pending:
+            return _error(
+                503,
+                "schema_outdated",
+                f"migrations not applied: {', '.join(pending)}; run `planning-engine migrate`",
+            )
+        return {
+            "status": "ok",
+            "database": "ok",
+            "migrations": "applied",
+            "version": __version__,
+            "scoring": app.state.workers.flags.describe(),
+        }
+
+    @app.get("/metrics", response_class=Response)
+    async def metrics_endpoint() -> Response:
+        try:
+            async with app.state.pool.connection(timeout=3) as conn:
+                await metrics.refresh(conn)
+        except (psycopg.Error, PoolTimeout, OSError):
+            pass  # serve the in-process counters; database gauges keep their last values
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    app.state.metrics = metrics
+    return app

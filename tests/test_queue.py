@@ -1,0 +1,100 @@
+"""The Postgres job queue under failure: killed workers, exhausted retries, a database restart."""
+
+import time
+
+import httpx
+import psycopg
+import pytest
+from conftest import bearer, plan_request, wait_for_job
+
+from planning_engine.seeding import seed_foundational
+
+
+@pytest.fixture
+def seeded_dsn(dsn: str) -> str:
+    with psycopg.connect(dsn) as conn:
+        seed_foundational(conn)
+    return dsn
+
+
+def _submit(url: str, count: int = 1, user: str = "test-user") -> list[str]:
+    with httpx.Client(headers=bearer(user), timeout=10) as client:
+        return [
+            client.post(f"{url}/api/plans/generate", json=plan_request(user)).json()["jobId"]
+            for _ in range(count)
+        ]
+
+
+def _await_status(dsn: str, job_id: str, status: str, within_s: float = 15.0) -> None:
+    deadline = time.monotonic() + within_s
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while (
+            conn.execute("SELECT status FROM plan_jobs WHERE job_id = %s", (job_id,)).fetchone()[0]
+            != status
+        ):  # type: ignore[index]
+            assert time.monotonic() < deadline, f"job {job_id} never reached {status}"
+            time.sleep(0.02)
+
+
+def test_job_of_a_killed_worker_completes_exactly_once(start_engine, seeded_dsn: str) -> None:
+    stuck = start_engine(seeded_dsn, PLANNING_ENGINE_FAULTS="hold_jobs", PLANNING_LEASE_SECONDS="2")
+    (job_id,) = _submit(stuck.url)
+    _await_status(seeded_dsn, job_id, "processing")
+    stuck.kill()
+    healthy = start_engine(seeded_dsn, PLANNING_LEASE_SECONDS="2")
+    job = wait_for_job(healthy.url, job_id, bearer("test-user"), within_s=2 + 5)
+    assert job["status"] == "completed"
+    assert job["retryCount"] >= 1
+    with psycopg.connect(seeded_dsn) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM plans WHERE job_id = %s", (job_id,)
+        ).fetchone() == (1,)
+
+
+def test_a_job_fails_with_error_data_once_retries_are_used_up(
+    start_engine, seeded_dsn: str
+) -> None:
+    stuck = start_engine(
+        seeded_dsn, PLANNING_ENGINE_FAULTS="hold_jobs", PLANNING_LEASE_SECONDS="0.3"
+    )
+    (job_id,) = _submit(stuck.url)
+    job = wait_for_job(stuck.url, job_id, bearer("test-user"), within_s=15)
+    assert job["status"] == "failed"
+    assert job["retryCount"] == job["maxRetries"] == 3
+    assert "retries are used up" in job["errorData"]["message"]
+
+
+def test_extra_worker_processes_share_the_queue(start_engine, seeded_dsn: str) -> None:
+    api = start_engine(seeded_dsn, workers=0)
+    start_engine(seeded_dsn, command="worker", workers=2)
+    start_engine(seeded_dsn, command="worker", workers=2)
+    job_ids = _submit(api.url, 20)
+    for job_id in job_ids:
+        assert wait_for_job(api.url, job_id, bearer("test-user"))["status"] == "completed"
+    with psycopg.connect(seeded_dsn) as conn:
+        owners = conn.execute("SELECT count(*), count(DISTINCT job_id) FROM plans").fetchone()
+    assert owners == (20, 20)
+
+
+def test_engine_rides_out_a_postgres_restart(start_engine, postgres, seeded_dsn: str) -> None:
+    if postgres._server is None:
+        pytest.skip("PLANNING_TEST_DATABASE_URL server: restarting it is not ours to do")
+    engine = start_engine(seeded_dsn)
+    job_ids = _submit(engine.url, 50)
+    postgres.pause()
+    try:
+        assert httpx.get(f"{engine.url}/health", timeout=10).status_code == 503
+    finally:
+        postgres.resume()
+    deadline = time.monotonic() + 15
+    while httpx.get(f"{engine.url}/health", timeout=10).status_code != 200:
+        assert time.monotonic() < deadline, "engine never reported healthy after the restart"
+        time.sleep(0.05)
+    job_ids += _submit(engine.url, 10)
+    for job_id in job_ids:
+        assert (
+            wait_for_job(engine.url, job_id, bearer("test-user"), within_s=20)["status"]
+            == "completed"
+        )
+    with psycopg.connect(seeded_dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM plans").fetchone() == (60,)
