@@ -123,7 +123,9 @@ class WorkerPool:
             except asyncio.CancelledError:
                 raise
             except (psycopg.Error, OSError, TimeoutError) as error:
-                await _back_off(attempt, "Database unavailable to worker; retrying", error, worker=owner)
+                await _back_off(
+                    attempt, "Database unavailable to worker; retrying", error, worker=owner
+                )
                 attempt += 1
 
     async def process(self, job: jobs.ClaimedJob, owner: str) -> None:

@@ -15,3 +15,40 @@ EXPECTED_MOVEMENT_COUNT = len(FOUNDATIONAL_MOVEMENTS)
 EXPECTED_AUDIT_ACTIONS = {"imported": EXPECTED_MOVEMENT_COUNT, "published": EXPECTED_MOVEMENT_COUNT}
 SCORING_VERSION = "fixed-weight-v1"
 RUNBOOK_TABLES = ("movement_library", "movement_staging", "movement_audit_log", "plan_jobs")
+
+# The runbook's Phase 3 curl body.
+RUNBOOK_PLAN_REQUEST = {
+    "weeklyGoalDays": 4,
+    "availabilityDays": 4,
+    "goals": ["strength"],
+    "experience": "intermediate",
+}
+
+# Columns the engine and the runbook's queries rely on, by table.
+REQUIRED_COLUMNS: dict[str, set[str]] = {
+    "movement_library": {
+        "movement_id",
+        "name",
+        "category",
+        "modalities",
+        "status",
+        "recommended_rpe",
+    },
+    "movement_staging": {"batch_id", "payload", "validation_status"},
+    "movement_audit_log": {"movement_id", "action", "actor", "created_at"},
+    "plan_jobs": {
+        "job_id",
+        "user_id",
+        "status",
+        "progress",
+        "request_data",
+        "result_data",
+        "error_data",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "retry_count",
+        "max_retries",
+    },
+}
+MINIMUM_POSTGRES = 14

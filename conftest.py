@@ -1,0 +1,10 @@
+"""The readiness suite's entry: its plugin and step definitions (see steps/ and src/readiness/)."""
+
+pytest_plugins = [
+    "readiness.plugin",
+    "steps.target_steps",
+    "steps.database_steps",
+    "steps.seeding_steps",
+    "steps.plan_steps",
+    "steps.observability_steps",
+]

@@ -1,0 +1,47 @@
+@post_deploy
+Feature: Post-deployment validation within 1 hour
+  Ten and more test plans across athlete profiles all succeed with valid scoring, and the
+  runbook's queries stay within their time limit.
+
+  Background:
+    Given the staging target is configured
+
+  @writes
+  Scenario Outline: A <experience> athlete training <goal> on <days> days gets a valid scored plan
+    Given scoring is expected to be enabled
+    When a test plan is requested for a <experience> athlete with goal <goal> on <days> days a week
+    Then the plan job completes
+    And the scoring payload passes the contract validator
+
+    Examples:
+      | experience   | goal         | days |
+      | beginner     | strength     | 2    |
+      | beginner     | conditioning | 3    |
+      | beginner     | mobility     | 4    |
+      | intermediate | strength     | 4    |
+      | intermediate | hypertrophy  | 5    |
+      | intermediate | endurance    | 3    |
+      | advanced     | power        | 5    |
+      | advanced     | strength     | 6    |
+      | advanced     | conditioning | 7    |
+      | advanced     | fat_loss     | 4    |
+      | intermediate | general_fitness | 3 |
+      | beginner     | power        | 1    |
+
+  @readonly
+  Scenario Outline: The runbook query "<query>" runs within the SLA
+    Then the runbook query "<query>" completes within the SLA
+
+    Examples:
+      | query           |
+      | movement count  |
+      | movement listing |
+      | audit log size  |
+      | status counts   |
+      | duplicate names |
+      | audit actions   |
+      | recent scoring  |
+
+  @readonly
+  Scenario: No scoring calculation errors are logged
+    Then the engine log has no scoring calculation errors

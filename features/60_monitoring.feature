@@ -1,0 +1,16 @@
+@post_deploy @monitoring @readonly
+Feature: Monitoring and alerts
+  The runbook's key metrics, read from the engine's /metrics endpoint.
+
+  Background:
+    Given the staging target is configured
+    And the target exposes metrics
+
+  Scenario: The movement library count has not dropped below 8
+    Then the metric of published movements is at least 8
+
+  Scenario: No movement import has failed
+    Then the metric of movement import failures is 0
+
+  Scenario: No scoring calculation has failed
+    Then the metric of scoring errors is 0

@@ -1,0 +1,14 @@
+@security @writes
+Feature: API security
+  The planning API only answers users with a valid token, and only about their own jobs.
+
+  Background:
+    Given the staging target is configured
+
+  Scenario: Requests without a token are rejected
+    Then requesting a plan without a token is rejected with 401
+    And reading a job without a token is rejected with 401
+
+  Scenario: One user cannot read another user's job
+    Given a test plan has been generated through the API
+    Then another user reading that job is refused with 403

@@ -1,0 +1,131 @@
+"""The suite's configuration: environment variables and pytest options, read once.
+
+A wrong or incomplete configuration stops the run before any scenario with one message
+naming the variable and what was expected, instead of a slow cascade of failures.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from planning_engine.dsn import mask_dsn
+
+FLAG_VARIABLE = "FEATURE_V1_PLANNING_SCORING"
+
+
+class ConfigurationProblem(pytest.UsageError):
+    """Raised at start-up; pytest prints it as one line and exits with code 4."""
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    api_url: str | None
+    database_url: str | None
+    api_token: str | None = None
+    second_token: str | None = None
+    log_file: Path | None = None
+    scoring_expected: bool = True
+    allow_destructive: bool = False
+    sla_ms: float = 500.0
+    http_timeout_s: float = 10.0
+    job_deadline_s: float = 60.0
+    plan_user: str = "test-user"
+
+    @property
+    def embedded(self) -> bool:
+        return self.api_url is None
+
+    def describe(self) -> str:
+        if self.embedded:
+            return "embedded target (booted by the suite)"
+        return f"staging {self.api_url} with database {mask_dsn(self.database_url or '')}"
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness", "Stream 5 readiness suite")
+    group.addoption(
+        "--allow-destructive",
+        action="store_true",
+        help="run @destructive rollback drills against a target the suite did not start",
+    )
+    group.addoption(
+        "--sla-ms",
+        type=float,
+        default=None,
+        help="time limit for each runbook query (default PLANNING_SLA_MS or 500)",
+    )
+    group.addoption(
+        "--job-deadline",
+        type=float,
+        default=None,
+        help="seconds a test plan may take to complete (default PLANNING_JOB_DEADLINE_S or 60)",
+    )
+
+
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationProblem(
+            f"{name}={raw!r} is not a number: expected e.g. {default:g}"
+        ) from None
+    if value <= 0:
+        raise ConfigurationProblem(f"{name}={raw!r} must be positive")
+    return value
+
+
+def read_config(pytest_config: pytest.Config) -> SuiteConfig:
+    env = os.environ
+    api_url = env.get("PLANNING_API_URL") or None
+    database_url = env.get("PLANNING_DATABASE_URL") or None
+    token = env.get("PLANNING_API_TOKEN") or env.get("STAGING_TOKEN") or None
+    if api_url is not None:
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationProblem(
+                f"PLANNING_API_URL={api_url!r} is not a URL: expected https://host[:port]"
+            )
+        if not database_url:
+            raise ConfigurationProblem(
+                "PLANNING_API_URL is set but PLANNING_DATABASE_URL is not: "
+                "set it to the staging Postgres DSN postgresql://user:password@host:port/database"
+            )
+        if not token:
+            raise ConfigurationProblem(
+                "PLANNING_API_URL is set but no token is: "
+                "set PLANNING_API_TOKEN (or STAGING_TOKEN) to a bearer token for the staging API"
+            )
+    if (
+        database_url
+        and not database_url.startswith(("postgresql://", "postgres://"))
+        and "=" not in database_url
+    ):
+        raise ConfigurationProblem(
+            f"PLANNING_DATABASE_URL={mask_dsn(database_url)!r} is not a Postgres DSN: "
+            "expected postgresql://user:password@host:port/database"
+        )
+    flag = env.get(FLAG_VARIABLE, "true").strip().lower()
+    log_file = env.get("PLANNING_ENGINE_LOG_FILE")
+    sla = pytest_config.getoption("sla_ms", None) or _number("PLANNING_SLA_MS", 500.0)
+    deadline = pytest_config.getoption("job_deadline", None) or _number(
+        "PLANNING_JOB_DEADLINE_S", 60.0
+    )
+    return SuiteConfig(
+        api_url=api_url.rstrip("/") if api_url else None,
+        database_url=database_url if api_url else None,
+        api_token=token if api_url else None,
+        second_token=env.get("PLANNING_API_TOKEN_2") or None,
+        log_file=Path(log_file) if (log_file and api_url) else None,
+        scoring_expected=flag in ("true", "1"),
+        allow_destructive=bool(pytest_config.getoption("allow_destructive", False)),
+        sla_ms=sla,
+        http_timeout_s=_number("PLANNING_HTTP_TIMEOUT_S", 10.0),
+        job_deadline_s=deadline,
+        plan_user=env.get("PLANNING_TEST_USER_ID", "test-user"),
+    )

@@ -1,0 +1,162 @@
+"""The readiness suite's pytest plugin: configuration, the target, and the per-scenario context.
+
+Registered by the top-level conftest.py. Scenarios that would change a target the suite did
+not start are skipped with the reason unless `--allow-destructive` is given; scenarios that
+need to reconfigure the target (restart it, create scratch databases) run only on the
+embedded target.
+"""
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.api_client import PlanningApi
+from readiness.config import SuiteConfig, add_options, read_config
+from readiness.db_probe import DatabaseProbe
+from readiness.engine_cli import CliOutcome
+from readiness.evidence import Evidence
+from readiness.target import Target, boot_embedded, connect_staging
+
+CONFIG_KEY = pytest.StashKey[SuiteConfig]()
+EVIDENCE_KEY = pytest.StashKey[Evidence]()
+
+MARKERS = {
+    "prerequisites": "runbook Prerequisites Checklist",
+    "phase1": "runbook Phase 1: Database Setup",
+    "phase2": "runbook Phase 2: Movement Seeding",
+    "phase3": "runbook Phase 3: Enable Scoring",
+    "phase4": "runbook Phase 4: Validation",
+    "post_deploy": "runbook Post-Deployment Validation",
+    "monitoring": "runbook Monitoring & Observability",
+    "rollback": "runbook Rollback Procedures and Troubleshooting",
+    "security": "API access control",
+    "readonly": "reads the target only",
+    "writes": "writes to the target, idempotently or additively (seeding, test plans)",
+    "destructive": "destroys target data (rollback drills): embedded target or --allow-destructive only",
+    "controlled": "needs a target the suite controls (restarts, scratch databases)",
+    "rehearsal": "rehearses a procedure on scratch data; informative, not a success criterion",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+    config.stash[CONFIG_KEY] = read_config(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    suite = config.stash[CONFIG_KEY]
+    for item in items:
+        if item.get_closest_marker("controlled") and not suite.embedded:
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs a target the suite controls (it restarts the engine or "
+                    "creates scratch databases): runs on the embedded target only"
+                )
+            )
+        elif item.get_closest_marker("destructive") and not (
+            suite.embedded or suite.allow_destructive
+        ):
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="destructive rollback drill: not run against a target the suite "
+                    "did not start unless --allow-destructive is given"
+                )
+            )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    evidence = item.stash.get(EVIDENCE_KEY, None)
+    if evidence is not None and evidence.items and report.when == "call":
+        report.sections.append(("evidence", evidence.as_text()))
+
+
+@pytest.fixture(scope="session")
+def suite_config(pytestconfig: pytest.Config) -> SuiteConfig:
+    return pytestconfig.stash[CONFIG_KEY]
+
+
+@pytest.fixture(scope="session")
+def target(suite_config: SuiteConfig) -> Iterator[Target]:
+    if suite_config.embedded:
+        workdir = Path(tempfile.mkdtemp(prefix="stream5-embedded-"))
+        booted = boot_embedded(suite_config, workdir)
+        yield booted
+        booted.stop()
+    else:
+        yield connect_staging(suite_config)
+
+
+@pytest.fixture(scope="session")
+def database(target: Target) -> Iterator[DatabaseProbe]:
+    probe = DatabaseProbe(target.dsn)
+    yield probe
+    probe.close()
+
+
+@pytest.fixture(scope="session")
+def api(target: Target, suite_config: SuiteConfig) -> Iterator[PlanningApi]:
+    client = PlanningApi(target.api_url, suite_config.http_timeout_s)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    gathered = Evidence()
+    request.node.stash[EVIDENCE_KEY] = gathered
+    return gathered
+
+
+@dataclass
+class ScenarioState:
+    """What one scenario's steps hand to each other."""
+
+    job: dict[str, Any] | None = None
+    earlier_job: dict[str, Any] | None = None
+    scratch_dsn: str | None = None
+    dump_file: Path | None = None
+    commands: list[CliOutcome] = field(default_factory=list)
+    engine: Any = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@pytest.fixture
+def state() -> ScenarioState:
+    return ScenarioState()
+
+
+@pytest.fixture(scope="session")
+def shared_plan_cache() -> dict[str, dict[str, Any]]:
+    """One test plan per run for the scenarios that only inspect it (Phase 4 API checklist)."""
+    return {}
+
+
+@pytest.fixture
+def progress(pytestconfig: pytest.Config) -> Callable[[str, float], None]:
+    """With -v, one line per second of a long wait, so a slow staging is visibly alive."""
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    last = [0.0]
+
+    def report(message: str, elapsed: float) -> None:
+        if (
+            pytestconfig.get_verbosity() > 0
+            and reporter is not None
+            and time.monotonic() - last[0] >= 1.0
+        ):
+            last[0] = time.monotonic()
+            reporter.write_line(f"    {message} ({elapsed:.1f} s)")
+
+    return report

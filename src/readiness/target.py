@@ -1,0 +1,142 @@
+"""The deployment under test: a real staging, or the embedded engine the suite boots itself.
+
+The embedded target is what a freshly deployed staging looks like after the runbook's
+Phases 1-3: Postgres with the schema migrated and the foundational movements seeded, and
+the engine serving with the scoring flag on. Only a target the suite started (or one the
+user opted in for) is ever reconfigured or written to destructively.
+"""
+
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jwt
+import psycopg
+
+from planning_engine.auth import mint_token
+from planning_engine.embedded_postgres import EmbeddedPostgres
+from planning_engine.migrate import migrate
+from planning_engine.seeding import seed_foundational
+from readiness.config import SuiteConfig
+from readiness.engine_log import EngineLog
+from readiness.engine_process import EngineProcess
+
+OTHER_USER = "other-user"
+
+
+def _subject(token: str | None) -> str | None:
+    """The user a staging token speaks for (read, not verified: the API verifies it)."""
+    if not token:
+        return None
+    try:
+        subject = jwt.decode(token, options={"verify_signature": False}).get("sub")
+    except jwt.PyJWTError:
+        return None
+    return subject if isinstance(subject, str) else None
+
+
+@dataclass
+class Target:
+    mode: str
+    api_url: str
+    dsn: str
+    plan_user: str
+    log: EngineLog | None
+    controlled: bool
+    _tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    _jwt_secret: str | None = field(default=None, repr=False)
+    _postgres: EmbeddedPostgres | None = field(default=None, repr=False)
+    _engines: list[EngineProcess] = field(default_factory=list, repr=False)
+    _workdir: Path | None = None
+
+    @property
+    def other_user(self) -> str | None:
+        return (
+            next((user for user in self._tokens if user != self.plan_user), None)
+            if not self._jwt_secret
+            else OTHER_USER
+        )
+
+    def token_for(self, user: str) -> str | None:
+        if self._jwt_secret:
+            return mint_token(user, self._jwt_secret)
+        return self._tokens.get(user)
+
+    @property
+    def token(self) -> str:
+        token = self.token_for(self.plan_user)
+        assert token is not None
+        return token
+
+    # -- what only a controlled target offers ---------------------------------------------
+
+    def scratch_database(self, migrated: bool = True) -> str:
+        """A new database on the target's Postgres server, for rehearsals that must not touch the target."""
+        assert self._postgres is not None, "scratch databases need a server the suite controls"
+        return self._postgres.create_database("rehearsal", migrated=migrated)
+
+    def start_engine(self, dsn: str, workers: int = 2, **env: str) -> EngineProcess:
+        """Another engine process (e.g. with the flag off) on a database of our choosing."""
+        assert self._jwt_secret is not None and self._workdir is not None
+        environment = {
+            "PLANNING_JWT_SECRET": self._jwt_secret,
+            "FEATURE_V1_PLANNING_SCORING": "true",
+            **env,
+        }
+        log_file = Path(tempfile.mkdtemp(dir=self._workdir)) / "engine.log"
+        engine = EngineProcess(dsn, log_file, environment, workers=workers).start()
+        self._engines.append(engine)
+        return engine
+
+    def stop(self) -> None:
+        for engine in reversed(self._engines):
+            engine.stop()
+        if self._postgres is not None:
+            self._postgres.stop()
+
+
+def connect_staging(config: SuiteConfig) -> Target:
+    assert config.api_url and config.database_url and config.api_token
+    user = _subject(config.api_token) or config.plan_user
+    tokens = {user: config.api_token}
+    second_user = _subject(config.second_token)
+    if config.second_token and second_user and second_user != user:
+        tokens[second_user] = config.second_token
+    return Target(
+        mode="staging",
+        api_url=config.api_url,
+        dsn=config.database_url,
+        plan_user=user,
+        log=EngineLog(config.log_file) if config.log_file and config.log_file.is_file() else None,
+        controlled=False,
+        _tokens=tokens,
+    )
+
+
+def boot_embedded(config: SuiteConfig, workdir: Path) -> Target:
+    """Postgres (pgserver) + migrate + seed + `planning-engine serve` with the flag on."""
+    postgres = EmbeddedPostgres.start(workdir / "pg")
+    try:
+        dsn = postgres.create_database("staging", migrated=False)
+        with psycopg.connect(dsn) as conn:
+            migrate(conn)
+            seed_foundational(conn, actor="readiness-suite")
+        secret = secrets.token_urlsafe(32)
+        target = Target(
+            mode="embedded",
+            api_url="",
+            dsn=dsn,
+            plan_user=config.plan_user,
+            log=None,
+            controlled=True,
+            _jwt_secret=secret,
+            _postgres=postgres,
+            _workdir=workdir,
+        )
+        engine = target.start_engine(dsn, workers=4)
+        target.api_url, target.log = engine.url, EngineLog(engine.log_file)
+        return target
+    except BaseException:
+        postgres.stop()
+        raise

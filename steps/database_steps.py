@@ -1,0 +1,225 @@
+"""Steps that read the target's database with the runbook's own SQL."""
+
+import re
+import statistics
+
+import psycopg
+from pytest_bdd import parsers, then
+
+from planning_engine.importer import import_movements
+from planning_engine.movement_file import read_movement_file
+from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
+from readiness import runbook_sql
+from readiness.checks import expect, fail
+from readiness.config import SuiteConfig
+from readiness.db_probe import DatabaseProbe
+from readiness.evidence import Evidence
+from readiness.expectations import (
+    EXPECTED_AUDIT_ACTIONS,
+    EXPECTED_MOVEMENT_COUNT,
+    MINIMUM_POSTGRES,
+    REQUIRED_COLUMNS,
+    SCORING_VERSION,
+)
+from readiness.expectations import (
+    FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
+)
+from readiness.target import Target
+
+
+@then(f"the database reports Postgres {MINIMUM_POSTGRES} or newer")
+def postgres_version(database: DatabaseProbe, evidence: Evidence) -> None:
+    version = str(database.query(runbook_sql.SELECT_VERSION, evidence).scalar())
+    match = re.search(r"PostgreSQL (\d+)", version)
+    major = int(match.group(1)) if match else 0
+    expect(
+        major >= MINIMUM_POSTGRES,
+        found=version,
+        expected=f"PostgreSQL {MINIMUM_POSTGRES}+",
+        fix="connection",
+    )
+
+
+@then("the Stream 5 schema has every column the engine needs")
+def schema_columns(database: DatabaseProbe, evidence: Evidence) -> None:
+    rows = database.query(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()",
+        evidence,
+    ).rows
+    present: dict[str, set[str]] = {}
+    for table, column in rows:
+        present.setdefault(table, set()).add(column)
+    missing = {t: sorted(cols - present.get(t, set())) for t, cols in REQUIRED_COLUMNS.items()}
+    missing = {t: c for t, c in missing.items() if c}
+    expect(
+        not missing,
+        found=f"missing columns {missing}",
+        expected="the Stream 5 schema",
+        fix="schema",
+    )
+
+
+@then(parsers.parse("the table {table} exists"))
+def table_exists(database: DatabaseProbe, evidence: Evidence, table: str) -> None:
+    found = database.query("SELECT to_regclass(%s)::text;", evidence, (table,)).scalar()
+    expect(found is not None, found=f"no table {table}", expected=f"table {table}", fix="schema")
+
+
+@then(parsers.parse("the movement library holds {count:d} movements"))
+def library_count(database: DatabaseProbe, evidence: Evidence, count: int) -> None:
+    rows = database.query(runbook_sql.COUNT_MOVEMENTS, evidence).scalar()
+    expect(
+        rows == count, found=f"movement_library has {rows} rows", expected=str(count), fix="seed"
+    )
+
+
+@then("the movement listing shows the foundational movements with their categories")
+def library_listing(database: DatabaseProbe, evidence: Evidence) -> None:
+    listing = database.query(runbook_sql.LIST_MOVEMENTS, evidence).as_dicts()
+    found = {row["name"]: row["category"] for row in listing}
+    expect(
+        found == EXPECTED_MOVEMENTS, found=f"{found}", expected=f"{EXPECTED_MOVEMENTS}", fix="seed"
+    )
+
+
+@then("the audit log is not empty")
+def audit_not_empty(database: DatabaseProbe, evidence: Evidence) -> None:
+    rows = database.query(runbook_sql.COUNT_AUDIT, evidence).scalar()
+    expect(
+        rows > 0,
+        found=f"movement_audit_log has {rows} rows",
+        expected="> 0 (one entry per movement imported)",
+        fix="seed",
+    )
+
+
+@then("a dry run of the foundational seed reports every movement unchanged")
+def reseed_dry_run(target: Target, evidence: Evidence) -> None:
+    records = read_movement_file(data_file(FOUNDATIONAL_MOVEMENTS))
+    try:
+        with psycopg.connect(target.dsn, connect_timeout=5) as conn:
+            summary = import_movements(conn, records, actor="readiness-suite", dry_run=True)
+    except psycopg.Error as error:
+        fail(
+            f"the dry run could not read the library ({str(error).strip().splitlines()[0]})",
+            "schema",
+        )
+    evidence.note(
+        "planning-engine import-movements --file movements-foundational.json --dry-run",
+        **summary.as_dict(),
+    )
+    changes = {
+        k: v for k, v in summary.as_dict().items() if k in ("created", "updated", "published") and v
+    }
+    expect(
+        not changes,
+        found=f"re-seeding would change {changes}",
+        expected=f"all {EXPECTED_MOVEMENT_COUNT} unchanged",
+        fix="seed",
+    )
+
+
+@then("the status counts show 8 published movements and nothing else")
+def status_counts(database: DatabaseProbe, evidence: Evidence) -> None:
+    counts = {
+        row["status"]: row["count"]
+        for row in database.query(runbook_sql.STATUS_COUNTS, evidence).as_dicts()
+    }
+    expect(
+        counts == {"published": EXPECTED_MOVEMENT_COUNT},
+        found=counts,
+        expected="published = 8",
+        fix="seed",
+    )
+
+
+@then("no movement name appears more than once")
+def no_duplicates(database: DatabaseProbe, evidence: Evidence) -> None:
+    rows = database.query(runbook_sql.DUPLICATE_NAMES, evidence).rows
+    expect(not rows, found=f"duplicated names {rows}", expected="0 rows", fix="duplicates")
+
+
+@then("the audit log counts 8 imports and 8 publications")
+def audit_actions(database: DatabaseProbe, evidence: Evidence) -> None:
+    counts = {
+        row["action"]: row["count"]
+        for row in database.query(runbook_sql.AUDIT_ACTIONS, evidence).as_dicts()
+    }
+    relevant = {action: counts.get(action, 0) for action in EXPECTED_AUDIT_ACTIONS}
+    expect(
+        relevant == EXPECTED_AUDIT_ACTIONS,
+        found=counts,
+        expected="imported = 8, published = 8",
+        fix="audit",
+    )
+
+
+@then("every movement named in the audit log exists in the library")
+def audit_matches_library(database: DatabaseProbe, evidence: Evidence) -> None:
+    orphans = database.query(
+        "SELECT DISTINCT a.movement_id FROM movement_audit_log a "
+        "LEFT JOIN movement_library l ON l.movement_id = a.movement_id WHERE l.movement_id IS NULL;",
+        evidence,
+    ).rows
+    expect(
+        not orphans,
+        found=f"audit rows for movements not in the library: {[r[0] for r in orphans]}",
+        expected="none",
+        fix="audit",
+    )
+
+
+@then(
+    parsers.parse(
+        'every recent completed plan job has scoring version "{version}" with a total between 0 and 1'
+    )
+)
+def recent_scoring(database: DatabaseProbe, evidence: Evidence, version: str) -> None:
+    rows = database.query(runbook_sql.RECENT_SCORING, evidence).as_dicts()
+    expect(
+        bool(rows),
+        found="no completed plan jobs in the last hour",
+        expected="at least the test plan",
+        fix="jobs",
+    )
+    unscored = [str(r["job_id"]) for r in rows if not r["has_scoring"]]
+    expect(
+        not unscored,
+        found=f"jobs without scoring {unscored}",
+        expected="has_scoring = true",
+        fix="flag",
+    )
+    wrong = [
+        (str(r["job_id"]), r["scoring_version"], r["total_score"])
+        for r in rows
+        if r["scoring_version"] != version
+        or r["total_score"] is None
+        or not 0.0 <= r["total_score"] <= 1.0
+    ]
+    expect(
+        not wrong,
+        found=f"jobs with wrong version or total {wrong}",
+        expected=f"version {SCORING_VERSION}, total in [0, 1]",
+        fix="contract",
+    )
+
+
+@then(parsers.parse('the runbook query "{name}" completes within the SLA'))
+def query_within_sla(
+    database: DatabaseProbe, evidence: Evidence, suite_config: SuiteConfig, name: str
+) -> None:
+    sql = runbook_sql.VALIDATION_QUERIES[name]
+    timings = [database.query(sql, evidence if i == 0 else None).duration_ms for i in range(3)]
+    median = statistics.median(timings)
+    evidence.note(
+        "timings (3 runs)",
+        ms=[round(t, 2) for t in timings],
+        median_ms=round(median, 2),
+        sla_ms=suite_config.sla_ms,
+    )
+    expect(
+        median <= suite_config.sla_ms,
+        found=f"median {median:.1f} ms over 3 runs",
+        expected=f"<= {suite_config.sla_ms:g} ms",
+        fix="performance",
+    )

@@ -1,0 +1,122 @@
+"""Steps that read what the engine reports about itself: logs, /health and /metrics."""
+
+import pytest
+from pytest_bdd import given, then
+
+from readiness.api_client import PlanningApi
+from readiness.checks import expect
+from readiness.engine_log import EngineLog
+from readiness.evidence import Evidence
+from readiness.plugin import ScenarioState
+from readiness.target import Target
+
+NO_LOG = (
+    "the engine log is not reachable from here: set PLANNING_ENGINE_LOG_FILE to a readable copy of "
+    "/var/log/planning-engine.log to run the log checks"
+)
+
+
+def _log(target: Target) -> EngineLog:
+    if target.log is None:
+        pytest.skip(NO_LOG)
+    return target.log
+
+
+@then("the engine reports the scoring flag as enabled")
+def flag_enabled(target: Target, api: PlanningApi, evidence: Evidence) -> None:
+    if target.log is not None:
+        lines = target.log.grep("Feature flag override from environment")
+        evidence.note('grep "Feature flag override from environment"', lines=lines[-3:])
+        if lines:
+            expect(
+                lines[-1].get("value") is True, found=lines[-1], expected="value true", fix="flag"
+            )
+            return
+        launchdarkly = target.log.grep("Feature flag source: LaunchDarkly")
+        expect(
+            bool(launchdarkly),
+            found="no flag evaluation in the engine log",
+            expected="the override or LaunchDarkly line",
+            fix="flag",
+        )
+        return
+    health = api.health() or {}
+    evidence.note("GET /health", **health)
+    if "scoring" not in health:
+        pytest.skip(NO_LOG + "; /health does not report the flag either")
+    expect(
+        "=on" in str(health["scoring"]) or "LaunchDarkly" in str(health["scoring"]),
+        found=health["scoring"],
+        expected="scoring on",
+        fix="flag",
+    )
+
+
+@then("the engine log has no error lines")
+def no_error_lines(target: Target, evidence: Evidence) -> None:
+    errors = _log(target).errors()
+    evidence.note("error lines in the engine log", count=len(errors), first=errors[:5])
+    expect(
+        not errors,
+        found=f"{len(errors)} error line(s), first: {errors[:1]}",
+        expected="none",
+        fix="logs",
+    )
+
+
+@then("the engine log has no scoring calculation errors")
+def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
+    log = _log(target)
+    errors = log.grep("Scoring calculation error") + log.grep("scorePlanCandidate")
+    evidence.note(
+        'grep "Scoring calculation error" / "scorePlanCandidate"',
+        count=len(errors),
+        first=errors[:5],
+    )
+    expect(
+        not errors, found=f"{len(errors)} scoring error line(s)", expected="none", fix="contract"
+    )
+
+
+@given("the target exposes metrics")
+def metrics_available(api: PlanningApi, state: ScenarioState, evidence: Evidence) -> None:
+    samples = api.metrics(evidence)
+    if samples is None:
+        pytest.skip(
+            "the target has no reachable /metrics endpoint: check these alerts in the monitoring system"
+        )
+    state.metrics = samples
+
+
+def _metric(state: ScenarioState, name: str) -> float:
+    if name not in state.metrics:
+        pytest.skip(f"the target's /metrics does not publish {name}")
+    return state.metrics[name]
+
+
+@then("the metric of published movements is at least 8")
+def metric_movements(state: ScenarioState) -> None:
+    value = _metric(state, 'planning_movement_library_movements{status="published"}')
+    expect(
+        value >= 8,
+        found=f"{value:g} published movements",
+        expected=">= 8 (alert: possible data loss)",
+        fix="seed",
+    )
+
+
+@then("the metric of movement import failures is 0")
+def metric_import_failures(state: ScenarioState) -> None:
+    value = _metric(state, "planning_movement_import_failures")
+    expect(value == 0, found=f"{value:g} failed imports", expected="0", fix="metrics")
+
+
+@then("the metric of scoring errors is 0")
+def metric_scoring_errors(state: ScenarioState) -> None:
+    value = _metric(state, "planning_scoring_errors_total")
+    expect(
+        value == 0,
+        found=f"{value:g} scoring errors",
+        expected="0 (alert: scoring logic failure)",
+        fix="contract",
+    )

@@ -1,0 +1,332 @@
+"""Steps that generate plans through the API and check their scoring where it is stored."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from pytest_bdd import given, parsers, then, when
+
+from planning_engine.contract import validate_scoring
+from planning_engine.seeding import seed_foundational
+from readiness import runbook_sql
+from readiness.api_client import PlanningApi
+from readiness.checks import expect, fail
+from readiness.config import SuiteConfig
+from readiness.db_probe import DatabaseProbe
+from readiness.evidence import Evidence
+from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.plugin import ScenarioState
+from readiness.target import Target
+
+Progress = Callable[[str, float], None]
+
+
+def _request_plan(
+    api: PlanningApi, target: Target, body: dict[str, Any], evidence: Evidence
+) -> str:
+    response = api.generate({"userId": target.plan_user, **body}, target.token, evidence)
+    expect(
+        response.status_code == 202,
+        found=f"{response.status_code} {response.text[:300]}",
+        expected="202 with a jobId",
+        fix="jobs",
+    )
+    return str(response.json()["jobId"])
+
+
+def _completed(
+    api: PlanningApi,
+    target: Target,
+    job_id: str,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
+) -> dict[str, Any]:
+    job = api.wait_for_job(job_id, target.token, suite_config.job_deadline_s, evidence, progress)
+    expect(
+        job["status"] == "completed",
+        found=f"job {job_id} {job['status']} with errorData {job.get('errorData')}",
+        expected="completed",
+        fix="jobs",
+    )
+    expect(
+        isinstance(job.get("resultData"), dict),
+        found=f"job {job_id} completed with resultData {job.get('resultData')}",
+        expected="a resultData object",
+        fix="jobs",
+    )
+    return job
+
+
+def _scoring(state: ScenarioState) -> dict[str, Any]:
+    assert state.job is not None
+    scoring = (state.job.get("resultData") or {}).get("scoring")
+    if scoring is None:
+        fail(f"job {state.job['jobId']} completed without resultData.scoring", "flag")
+    return scoring
+
+
+@when("the runbook's test plan is requested through the API")
+def request_runbook_plan(
+    api: PlanningApi, target: Target, state: ScenarioState, evidence: Evidence
+) -> None:
+    state.job = {"jobId": _request_plan(api, target, RUNBOOK_PLAN_REQUEST, evidence)}
+
+
+@when(
+    parsers.parse(
+        "a test plan is requested for a {experience} athlete with goal {goal} on {days:d} days a week"
+    )
+)
+def request_profile_plan(
+    api: PlanningApi,
+    target: Target,
+    state: ScenarioState,
+    evidence: Evidence,
+    experience: str,
+    goal: str,
+    days: int,
+) -> None:
+    body = {
+        "weeklyGoalDays": days,
+        "availabilityDays": days,
+        "goals": [goal],
+        "experience": experience,
+    }
+    state.job = {"jobId": _request_plan(api, target, body, evidence)}
+
+
+@then("the plan job completes")
+def plan_job_completes(
+    api: PlanningApi,
+    target: Target,
+    state: ScenarioState,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
+) -> None:
+    assert state.job is not None
+    state.job = _completed(api, target, state.job["jobId"], suite_config, evidence, progress)
+
+
+@given("a test plan has been generated through the API")
+def shared_test_plan(
+    api: PlanningApi,
+    target: Target,
+    state: ScenarioState,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
+    shared_plan_cache: dict[str, dict[str, Any]],
+) -> None:
+    if "job" not in shared_plan_cache:
+        job_id = _request_plan(api, target, RUNBOOK_PLAN_REQUEST, evidence)
+        shared_plan_cache["job"] = _completed(api, target, job_id, suite_config, evidence, progress)
+    else:
+        evidence.note(
+            "test plan generated earlier in this run", jobId=shared_plan_cache["job"]["jobId"]
+        )
+    state.job = shared_plan_cache["job"]
+
+
+@then(parsers.parse('the job result carries scoring version "{version}"'))
+def scoring_version(state: ScenarioState, version: str) -> None:
+    found = _scoring(state).get("version")
+    expect(found == version, found=f"version {found!r}", expected=repr(version), fix="contract")
+
+
+@then("the scoring total is between 0 and 1")
+def scoring_total(state: ScenarioState) -> None:
+    total = _scoring(state).get("total")
+    expect(
+        isinstance(total, int | float) and 0 <= total <= 1,
+        found=f"total {total!r}",
+        expected="0 <= total <= 1",
+        fix="contract",
+    )
+
+
+@then("the API response carries a scoring payload")
+def response_has_scoring(state: ScenarioState) -> None:
+    _scoring(state)
+
+
+@then("the scoring stored for the job equals the scoring in the API response")
+def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: Evidence) -> None:
+    returned = _scoring(state)
+    stored = database.query(
+        "SELECT result_data->'scoring' AS scoring FROM plan_jobs WHERE job_id = %s;",
+        evidence,
+        (state.job["jobId"],),
+    ).scalar()  # type: ignore[index]
+    expect(
+        stored is not None,
+        found="plan_jobs.result_data has no scoring",
+        expected="the scoring returned by the API",
+        fix="flag",
+    )
+    expect(
+        stored == returned,
+        found=f"stored {stored}",
+        expected=f"the API's {returned}",
+        fix="contract",
+    )
+
+
+@then("the scoring payload passes the contract validator")
+def scoring_valid(state: ScenarioState, evidence: Evidence) -> None:
+    report = validate_scoring(_scoring(state))
+    evidence.findings(
+        "fixed-weight-v1 contract validator",
+        [str(e) for e in report.errors],
+        [str(w) for w in report.warnings],
+    )
+    expect(
+        report.valid,
+        found=[str(e) for e in report.errors],
+        expected="no contract errors",
+        fix="contract",
+    )
+
+
+# --- security ---------------------------------------------------------------------------
+
+
+@then("requesting a plan without a token is rejected with 401")
+def generate_without_token(api: PlanningApi, target: Target, evidence: Evidence) -> None:
+    response = api.request(
+        "POST",
+        "/api/plans/generate",
+        evidence,
+        None,
+        {"userId": target.plan_user, **RUNBOOK_PLAN_REQUEST},
+    )
+    expect(response.status_code == 401, found=response.status_code, expected=401, fix="security")
+
+
+@then("reading a job without a token is rejected with 401")
+def read_without_token(api: PlanningApi, evidence: Evidence) -> None:
+    response = api.job(str(uuid.uuid4()), None, evidence)
+    expect(response.status_code == 401, found=response.status_code, expected=401, fix="security")
+
+
+@then("another user reading that job is refused with 403")
+def other_user_refused(
+    api: PlanningApi, target: Target, state: ScenarioState, evidence: Evidence
+) -> None:
+    import pytest
+
+    other = target.other_user
+    token = target.token_for(other) if other else None
+    if token is None:
+        pytest.skip(
+            "no second user's token: set PLANNING_API_TOKEN_2 to check that jobs are private"
+        )
+    assert state.job is not None
+    response = api.job(state.job["jobId"], token, evidence)
+    expect(response.status_code == 403, found=response.status_code, expected=403, fix="security")
+    expect(
+        "resultData" not in response.text,
+        found="the refusal carries the job's data",
+        expected="nothing of the job",
+        fix="security",
+    )
+
+
+# --- the scoring rollback drill (controlled targets only) -------------------------------
+
+
+@given("a scored plan generated while the scoring flag was on")
+def plan_while_flag_on(
+    target: Target,
+    state: ScenarioState,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
+) -> None:
+    state.scratch_dsn = target.scratch_database(migrated=True)
+    with psycopg.connect(state.scratch_dsn) as conn:
+        seed_foundational(conn, actor="readiness-suite")
+    state.engine = target.start_engine(state.scratch_dsn, FEATURE_V1_PLANNING_SCORING="true")
+    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
+    state.earlier_job = _completed(
+        drill,
+        target,
+        _request_plan(drill, target, RUNBOOK_PLAN_REQUEST, evidence),
+        suite_config,
+        evidence,
+        progress,
+    )
+    state.job = state.earlier_job
+    _scoring(state)
+
+
+@when("the engine is restarted with the scoring flag off")
+def restart_flag_off(target: Target, state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None
+    state.engine.stop()
+    state.engine = target.start_engine(state.scratch_dsn, FEATURE_V1_PLANNING_SCORING="false")
+    evidence.note("engine restarted", FEATURE_V1_PLANNING_SCORING="false", url=state.engine.url)
+
+
+@when("a new test plan is generated")
+def new_plan(
+    target: Target,
+    state: ScenarioState,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
+) -> None:
+    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
+    state.job = _completed(
+        drill,
+        target,
+        _request_plan(drill, target, RUNBOOK_PLAN_REQUEST, evidence),
+        suite_config,
+        evidence,
+        progress,
+    )
+
+
+@then("the new plan carries no scoring")
+def new_plan_unscored(state: ScenarioState) -> None:
+    assert state.job is not None
+    result = state.job["resultData"]
+    expect(
+        "scoring" not in result,
+        found=f"resultData keys {sorted(result)}",
+        expected="no scoring key",
+        fix="flag",
+    )
+
+
+@then("the earlier plan keeps its scoring")
+def earlier_plan_scored(
+    target: Target, state: ScenarioState, suite_config: SuiteConfig, evidence: Evidence
+) -> None:
+    assert state.earlier_job is not None
+    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
+    job = drill.job(state.earlier_job["jobId"], target.token, evidence).json()
+    expect(
+        job["resultData"].get("scoring") == state.earlier_job["resultData"]["scoring"],
+        found=job["resultData"].get("scoring"),
+        expected="the scoring it had before the rollback",
+        fix="flag",
+    )
+
+
+@then("the runbook's rollback query shows the new plan without scoring")
+def rollback_query(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None
+    probe = DatabaseProbe(state.scratch_dsn)
+    try:
+        rows = [row[0] for row in probe.query(runbook_sql.ROLLBACK_SCORING_CHECK, evidence).rows]
+    finally:
+        probe.close()
+    expect(
+        sorted(rows) == [False, True],
+        found=f"has_scoring values {rows}",
+        expected="false for the plan after the rollback (true for the one before)",
+        fix="flag",
+    )

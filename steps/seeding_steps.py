@@ -1,0 +1,170 @@
+"""Steps that seed, dump, restore and truncate: Phase 2's two paths and the seeding rollback."""
+
+import socket
+import tempfile
+from pathlib import Path
+
+from pytest_bdd import given, parsers, then, when
+
+from readiness import runbook_sql
+from readiness.checks import expect
+from readiness.db_probe import DatabaseProbe
+from readiness.engine_cli import CliOutcome, run_engine_command
+from readiness.evidence import Evidence
+from readiness.expectations import (
+    EXPECTED_AUDIT_ACTIONS,
+    EXPECTED_MOVEMENT_COUNT,
+    FOUNDATIONAL_MOVEMENTS,
+)
+from readiness.plugin import ScenarioState
+from readiness.target import Target
+
+
+def _run(state: ScenarioState, evidence: Evidence, *args: str) -> CliOutcome:
+    outcome = run_engine_command(*args)
+    state.commands.append(outcome)
+    evidence.note(
+        outcome.command,
+        exit_code=outcome.exit_code,
+        stdout=outcome.stdout.strip(),
+        stderr="\n".join(line for line in outcome.stderr.splitlines() if not line.startswith("{")),
+    )
+    return outcome
+
+
+def _seed(state: ScenarioState, evidence: Evidence, dsn: str) -> None:
+    outcome = _run(state, evidence, "seed", "--actor", "readiness-suite", "--dsn", dsn)
+    expect(
+        outcome.exit_code == 0,
+        found=outcome.stderr.strip(),
+        expected="the seed to succeed",
+        fix="seed",
+    )
+
+
+@given("an empty database with the Stream 5 schema")
+def empty_database(target: Target, state: ScenarioState) -> None:
+    state.scratch_dsn = target.scratch_database(migrated=True)
+
+
+@given("a database without the Stream 5 schema")
+def bare_database(target: Target, state: ScenarioState) -> None:
+    state.scratch_dsn = target.scratch_database(migrated=False)
+
+
+@given("a seed dump produced from a seeded database")
+def seed_dump(target: Target, state: ScenarioState, evidence: Evidence) -> None:
+    source = target.scratch_database(migrated=True)
+    _seed(state, evidence, source)
+    state.dump_file = Path(tempfile.mkdtemp(prefix="seed-dump-")) / "movements_seed_ci.sql"
+    outcome = _run(state, evidence, "dump-seed", "--out", str(state.dump_file), "--dsn", source)
+    expect(outcome.exit_code == 0, found=outcome.stderr.strip(), expected="a dump file", fix="seed")
+
+
+@when("the foundational movements are seeded directly")
+def seed_directly(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None
+    _seed(state, evidence, state.scratch_dsn)
+
+
+@when("the seed dump is restored")
+def restore_dump(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None and state.dump_file is not None
+    outcome = _run(
+        state, evidence, "restore-seed", "--file", str(state.dump_file), "--dsn", state.scratch_dsn
+    )
+    expect(
+        outcome.exit_code == 0,
+        found=outcome.stderr.strip(),
+        expected="the restore to succeed",
+        fix="seed",
+    )
+
+
+@then("that database holds the 8 foundational movements, all published")
+def scratch_library(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None
+    probe = DatabaseProbe(state.scratch_dsn)
+    try:
+        listing = probe.query(runbook_sql.LIST_MOVEMENTS, evidence).as_dicts()
+    finally:
+        probe.close()
+    found = {row["name"]: (row["category"], row["status"]) for row in listing}
+    wanted = {name: (category, "published") for name, category in FOUNDATIONAL_MOVEMENTS.items()}
+    expect(
+        found == wanted,
+        found=found,
+        expected=f"the {EXPECTED_MOVEMENT_COUNT} foundational movements, published",
+        fix="seed",
+    )
+
+
+@then("its audit log records 8 imports and 8 publications")
+def scratch_audit(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None
+    probe = DatabaseProbe(state.scratch_dsn)
+    try:
+        counts = {
+            row["action"]: row["count"]
+            for row in probe.query(runbook_sql.AUDIT_ACTIONS, evidence).as_dicts()
+        }
+    finally:
+        probe.close()
+    expect(
+        counts == EXPECTED_AUDIT_ACTIONS,
+        found=counts,
+        expected="imported = 8, published = 8",
+        fix="audit",
+    )
+
+
+@then("the second seeding reports every movement unchanged")
+def second_seed_unchanged(state: ScenarioState) -> None:
+    summary = state.commands[-1].stdout
+    expect(
+        f"unchanged {EXPECTED_MOVEMENT_COUNT}" in summary and "created 0" in summary,
+        found=summary.strip(),
+        expected="created 0, updated 0, unchanged 8",
+        fix="seed",
+    )
+
+
+@when("the movement tables are truncated")
+def truncate_movements(database: DatabaseProbe, evidence: Evidence) -> None:
+    database.query(runbook_sql.TRUNCATE_MOVEMENTS, evidence)
+
+
+@when("the foundational movements are seeded again")
+def seed_target_again(target: Target, state: ScenarioState, evidence: Evidence) -> None:
+    _seed(state, evidence, target.dsn)
+
+
+@when("the foundational movements are seeded into it")
+def seed_into_scratch(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None
+    _run(state, evidence, "seed", "--dsn", state.scratch_dsn)
+
+
+@when("the foundational movements are seeded into a database that does not answer")
+def seed_unreachable(state: ScenarioState, evidence: Evidence) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    _run(
+        state,
+        evidence,
+        "seed",
+        "--dsn",
+        f"postgresql://stream5:not-a-real-password@127.0.0.1:{port}/planning",
+    )
+
+
+@then(parsers.parse('the seeding fails with a message naming "{text}"'))
+def seeding_fails_with(state: ScenarioState, text: str) -> None:
+    outcome = state.commands[-1]
+    expect(
+        outcome.exit_code != 0 and text in outcome.stderr,
+        found=f"exit {outcome.exit_code}: {outcome.stderr.strip()}",
+        expected=f"a non-zero exit and a message naming {text!r}",
+        fix="the engine's error messages must name the fix",
+    )
