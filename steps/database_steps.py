@@ -15,7 +15,6 @@ from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import (
-    EXPECTED_AUDIT_ACTIONS,
     EXPECTED_MOVEMENT_COUNT,
     MINIMUM_POSTGRES,
     REQUIRED_COLUMNS,
@@ -24,6 +23,7 @@ from readiness.expectations import (
 from readiness.expectations import (
     FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
 )
+from readiness.library_checks import check_audit_actions
 from readiness.target import Target
 
 
@@ -141,17 +141,7 @@ def no_duplicates(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then("the audit log counts 8 imports and 8 publications")
 def audit_actions(database: DatabaseProbe, evidence: Evidence) -> None:
-    counts = {
-        row["action"]: row["count"]
-        for row in database.query(runbook_sql.AUDIT_ACTIONS, evidence).as_dicts()
-    }
-    relevant = {action: counts.get(action, 0) for action in EXPECTED_AUDIT_ACTIONS}
-    expect(
-        relevant == EXPECTED_AUDIT_ACTIONS,
-        found=counts,
-        expected="imported = 8, published = 8",
-        fix="audit",
-    )
+    check_audit_actions(database, evidence)
 
 
 @then("every movement named in the audit log exists in the library")

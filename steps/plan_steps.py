@@ -1,10 +1,10 @@
 """Steps that generate plans through the API and check their scoring where it is stored."""
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from planning_engine.contract import validate_scoring
@@ -18,45 +18,7 @@ from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
 from readiness.plugin import ScenarioState
 from readiness.target import Target
-
-Progress = Callable[[str, float], None]
-
-
-def _request_plan(
-    api: PlanningApi, target: Target, body: dict[str, Any], evidence: Evidence
-) -> str:
-    response = api.generate({"userId": target.plan_user, **body}, target.token, evidence)
-    expect(
-        response.status_code == 202,
-        found=f"{response.status_code} {response.text[:300]}",
-        expected="202 with a jobId",
-        fix="jobs",
-    )
-    return str(response.json()["jobId"])
-
-
-def _completed(
-    api: PlanningApi,
-    target: Target,
-    job_id: str,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Progress,
-) -> dict[str, Any]:
-    job = api.wait_for_job(job_id, target.token, suite_config.job_deadline_s, evidence, progress)
-    expect(
-        job["status"] == "completed",
-        found=f"job {job_id} {job['status']} with errorData {job.get('errorData')}",
-        expected="completed",
-        fix="jobs",
-    )
-    expect(
-        isinstance(job.get("resultData"), dict),
-        found=f"job {job_id} completed with resultData {job.get('resultData')}",
-        expected="a resultData object",
-        fix="jobs",
-    )
-    return job
+from readiness.test_plans import TestPlans
 
 
 def _scoring(state: ScenarioState) -> dict[str, Any]:
@@ -68,10 +30,8 @@ def _scoring(state: ScenarioState) -> dict[str, Any]:
 
 
 @when("the runbook's test plan is requested through the API")
-def request_runbook_plan(
-    api: PlanningApi, target: Target, state: ScenarioState, evidence: Evidence
-) -> None:
-    state.job = {"jobId": _request_plan(api, target, RUNBOOK_PLAN_REQUEST, evidence)}
+def request_runbook_plan(plans: TestPlans, state: ScenarioState) -> None:
+    state.job = {"jobId": plans.request()}
 
 
 @when(
@@ -80,51 +40,31 @@ def request_runbook_plan(
     )
 )
 def request_profile_plan(
-    api: PlanningApi,
-    target: Target,
-    state: ScenarioState,
-    evidence: Evidence,
-    experience: str,
-    goal: str,
-    days: int,
+    plans: TestPlans, state: ScenarioState, experience: str, goal: str, days: int
 ) -> None:
-    body = {
+    profile = {
         "weeklyGoalDays": days,
         "availabilityDays": days,
         "goals": [goal],
         "experience": experience,
     }
-    state.job = {"jobId": _request_plan(api, target, body, evidence)}
+    state.job = {"jobId": plans.request(profile)}
 
 
 @then("the plan job completes")
-def plan_job_completes(
-    api: PlanningApi,
-    target: Target,
-    state: ScenarioState,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Progress,
-) -> None:
+def plan_job_completes(plans: TestPlans, state: ScenarioState) -> None:
     assert state.job is not None
-    state.job = _completed(api, target, state.job["jobId"], suite_config, evidence, progress)
+    state.job = plans.completed(state.job["jobId"])
 
 
 @given("a test plan has been generated through the API")
 def shared_test_plan(
-    api: PlanningApi,
-    target: Target,
-    state: ScenarioState,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Progress,
-    shared_plan_cache: dict[str, dict[str, Any]],
+    plans: TestPlans, state: ScenarioState, shared_plan_cache: dict[str, dict[str, Any]]
 ) -> None:
     if "job" not in shared_plan_cache:
-        job_id = _request_plan(api, target, RUNBOOK_PLAN_REQUEST, evidence)
-        shared_plan_cache["job"] = _completed(api, target, job_id, suite_config, evidence, progress)
+        shared_plan_cache["job"] = plans.generate()
     else:
-        evidence.note(
+        plans.evidence.note(
             "test plan generated earlier in this run", jobId=shared_plan_cache["job"]["jobId"]
         )
     state.job = shared_plan_cache["job"]
@@ -155,11 +95,12 @@ def response_has_scoring(state: ScenarioState) -> None:
 @then("the scoring stored for the job equals the scoring in the API response")
 def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: Evidence) -> None:
     returned = _scoring(state)
+    assert state.job is not None
     stored = database.query(
         "SELECT result_data->'scoring' AS scoring FROM plan_jobs WHERE job_id = %s;",
         evidence,
         (state.job["jobId"],),
-    ).scalar()  # type: ignore[index]
+    ).scalar()
     expect(
         stored is not None,
         found="plan_jobs.result_data has no scoring",
@@ -195,13 +136,8 @@ def scoring_valid(state: ScenarioState, evidence: Evidence) -> None:
 
 @then("requesting a plan without a token is rejected with 401")
 def generate_without_token(api: PlanningApi, target: Target, evidence: Evidence) -> None:
-    response = api.request(
-        "POST",
-        "/api/plans/generate",
-        evidence,
-        None,
-        {"userId": target.plan_user, **RUNBOOK_PLAN_REQUEST},
-    )
+    body = {"userId": target.plan_user, **RUNBOOK_PLAN_REQUEST}
+    response = api.request("POST", "/api/plans/generate", evidence, None, body)
     expect(response.status_code == 401, found=response.status_code, expected=401, fix="security")
 
 
@@ -215,8 +151,6 @@ def read_without_token(api: PlanningApi, evidence: Evidence) -> None:
 def other_user_refused(
     api: PlanningApi, target: Target, state: ScenarioState, evidence: Evidence
 ) -> None:
-    import pytest
-
     other = target.other_user
     token = target.token_for(other) if other else None
     if token is None:
@@ -237,28 +171,26 @@ def other_user_refused(
 # --- the scoring rollback drill (controlled targets only) -------------------------------
 
 
+def _drill_plan(
+    plans: TestPlans, state: ScenarioState, suite_config: SuiteConfig
+) -> dict[str, Any]:
+    """A completed runbook test plan from the drill's own engine (not the target's)."""
+    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
+    try:
+        return plans.on(drill).generate()
+    finally:
+        drill.close()
+
+
 @given("a scored plan generated while the scoring flag was on")
 def plan_while_flag_on(
-    target: Target,
-    state: ScenarioState,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Progress,
+    target: Target, plans: TestPlans, state: ScenarioState, suite_config: SuiteConfig
 ) -> None:
     state.scratch_dsn = target.scratch_database(migrated=True)
     with psycopg.connect(state.scratch_dsn) as conn:
         seed_foundational(conn, actor="readiness-suite")
     state.engine = target.start_engine(state.scratch_dsn, FEATURE_V1_PLANNING_SCORING="true")
-    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
-    state.earlier_job = _completed(
-        drill,
-        target,
-        _request_plan(drill, target, RUNBOOK_PLAN_REQUEST, evidence),
-        suite_config,
-        evidence,
-        progress,
-    )
-    state.job = state.earlier_job
+    state.earlier_job = state.job = _drill_plan(plans, state, suite_config)
     _scoring(state)
 
 
@@ -271,22 +203,8 @@ def restart_flag_off(target: Target, state: ScenarioState, evidence: Evidence) -
 
 
 @when("a new test plan is generated")
-def new_plan(
-    target: Target,
-    state: ScenarioState,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Progress,
-) -> None:
-    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
-    state.job = _completed(
-        drill,
-        target,
-        _request_plan(drill, target, RUNBOOK_PLAN_REQUEST, evidence),
-        suite_config,
-        evidence,
-        progress,
-    )
+def new_plan(plans: TestPlans, state: ScenarioState, suite_config: SuiteConfig) -> None:
+    state.job = _drill_plan(plans, state, suite_config)
 
 
 @then("the new plan carries no scoring")
@@ -306,8 +224,11 @@ def earlier_plan_scored(
     target: Target, state: ScenarioState, suite_config: SuiteConfig, evidence: Evidence
 ) -> None:
     assert state.earlier_job is not None
-    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
-    job = drill.job(state.earlier_job["jobId"], target.token, evidence).json()
+    with_api = PlanningApi(state.engine.url, suite_config.http_timeout_s)
+    try:
+        job = with_api.job(state.earlier_job["jobId"], target.token, evidence).json()
+    finally:
+        with_api.close()
     expect(
         job["resultData"].get("scoring") == state.earlier_job["resultData"]["scoring"],
         found=job["resultData"].get("scoring"),
@@ -319,11 +240,8 @@ def earlier_plan_scored(
 @then("the runbook's rollback query shows the new plan without scoring")
 def rollback_query(state: ScenarioState, evidence: Evidence) -> None:
     assert state.scratch_dsn is not None
-    probe = DatabaseProbe(state.scratch_dsn)
-    try:
+    with DatabaseProbe(state.scratch_dsn) as probe:
         rows = [row[0] for row in probe.query(runbook_sql.ROLLBACK_SCORING_CHECK, evidence).rows]
-    finally:
-        probe.close()
     expect(
         sorted(rows) == [False, True],
         found=f"has_scoring values {rows}",

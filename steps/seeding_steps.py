@@ -12,10 +12,9 @@ from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome, run_engine_command
 from readiness.evidence import Evidence
 from readiness.expectations import (
-    EXPECTED_AUDIT_ACTIONS,
     EXPECTED_MOVEMENT_COUNT,
-    FOUNDATIONAL_MOVEMENTS,
 )
+from readiness.library_checks import check_audit_actions, check_published_foundational_listing
 from readiness.plugin import ScenarioState
 from readiness.target import Target
 
@@ -32,14 +31,18 @@ def _run(state: ScenarioState, evidence: Evidence, *args: str) -> CliOutcome:
     return outcome
 
 
-def _seed(state: ScenarioState, evidence: Evidence, dsn: str) -> None:
-    outcome = _run(state, evidence, "seed", "--actor", "readiness-suite", "--dsn", dsn)
+def _run_ok(state: ScenarioState, evidence: Evidence, *args: str) -> None:
+    outcome = _run(state, evidence, *args)
     expect(
         outcome.exit_code == 0,
         found=outcome.stderr.strip(),
-        expected="the seed to succeed",
+        expected=f"`planning-engine {args[0]}` to succeed",
         fix="seed",
     )
+
+
+def _seed(state: ScenarioState, evidence: Evidence, dsn: str) -> None:
+    _run_ok(state, evidence, "seed", "--actor", "readiness-suite", "--dsn", dsn)
 
 
 @given("an empty database with the Stream 5 schema")
@@ -57,8 +60,7 @@ def seed_dump(target: Target, state: ScenarioState, evidence: Evidence) -> None:
     source = target.scratch_database(migrated=True)
     _seed(state, evidence, source)
     state.dump_file = Path(tempfile.mkdtemp(prefix="seed-dump-")) / "movements_seed_ci.sql"
-    outcome = _run(state, evidence, "dump-seed", "--out", str(state.dump_file), "--dsn", source)
-    expect(outcome.exit_code == 0, found=outcome.stderr.strip(), expected="a dump file", fix="seed")
+    _run_ok(state, evidence, "dump-seed", "--out", str(state.dump_file), "--dsn", source)
 
 
 @when("the foundational movements are seeded directly")
@@ -70,52 +72,23 @@ def seed_directly(state: ScenarioState, evidence: Evidence) -> None:
 @when("the seed dump is restored")
 def restore_dump(state: ScenarioState, evidence: Evidence) -> None:
     assert state.scratch_dsn is not None and state.dump_file is not None
-    outcome = _run(
+    _run_ok(
         state, evidence, "restore-seed", "--file", str(state.dump_file), "--dsn", state.scratch_dsn
-    )
-    expect(
-        outcome.exit_code == 0,
-        found=outcome.stderr.strip(),
-        expected="the restore to succeed",
-        fix="seed",
     )
 
 
 @then("that database holds the 8 foundational movements, all published")
 def scratch_library(state: ScenarioState, evidence: Evidence) -> None:
     assert state.scratch_dsn is not None
-    probe = DatabaseProbe(state.scratch_dsn)
-    try:
-        listing = probe.query(runbook_sql.LIST_MOVEMENTS, evidence).as_dicts()
-    finally:
-        probe.close()
-    found = {row["name"]: (row["category"], row["status"]) for row in listing}
-    wanted = {name: (category, "published") for name, category in FOUNDATIONAL_MOVEMENTS.items()}
-    expect(
-        found == wanted,
-        found=found,
-        expected=f"the {EXPECTED_MOVEMENT_COUNT} foundational movements, published",
-        fix="seed",
-    )
+    with DatabaseProbe(state.scratch_dsn) as probe:
+        check_published_foundational_listing(probe, evidence)
 
 
 @then("its audit log records 8 imports and 8 publications")
 def scratch_audit(state: ScenarioState, evidence: Evidence) -> None:
     assert state.scratch_dsn is not None
-    probe = DatabaseProbe(state.scratch_dsn)
-    try:
-        counts = {
-            row["action"]: row["count"]
-            for row in probe.query(runbook_sql.AUDIT_ACTIONS, evidence).as_dicts()
-        }
-    finally:
-        probe.close()
-    expect(
-        counts == EXPECTED_AUDIT_ACTIONS,
-        found=counts,
-        expected="imported = 8, published = 8",
-        fix="audit",
-    )
+    with DatabaseProbe(state.scratch_dsn) as probe:
+        check_audit_actions(probe, evidence)
 
 
 @then("the second seeding reports every movement unchanged")

@@ -4,6 +4,7 @@ import psycopg
 import pytest
 
 from planning_engine.migrate import available_migrations
+from readiness.expectations import REQUIRED_COLUMNS
 
 RUNBOOK_TABLES = {
     "movement_library",
@@ -80,22 +81,7 @@ def test_plan_jobs_has_the_columns_the_queue_and_runbook_need(db: psycopg.Connec
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'plan_jobs'"
         )
     }
-    assert columns >= {
-        "job_id",
-        "user_id",
-        "status",
-        "progress",
-        "request_data",
-        "result_data",
-        "error_data",
-        "created_at",
-        "started_at",
-        "completed_at",
-        "retry_count",
-        "max_retries",
-        "lease_owner",
-        "lease_expires_at",
-    }
+    assert columns >= REQUIRED_COLUMNS["plan_jobs"] | {"lease_owner", "lease_expires_at"}
 
 
 def test_runbook_queries_on_plan_jobs_use_the_status_index(db: psycopg.Connection) -> None:

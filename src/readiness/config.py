@@ -4,6 +4,7 @@ A wrong or incomplete configuration stops the run before any scenario with one m
 naming the variable and what was expected, instead of a slow cascade of failures.
 """
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,3 +130,20 @@ def read_config(pytest_config: pytest.Config) -> SuiteConfig:
         job_deadline_s=deadline,
         plan_user=env.get("PLANNING_TEST_USER_ID", "test-user"),
     )
+
+
+def known_secrets(config: SuiteConfig) -> list[str]:
+    """Values that must never reach output: tokens, the DSN password, signing keys from the environment."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    secrets = [
+        config.api_token,
+        config.second_token,
+        os.environ.get("PLANNING_JWT_SECRET"),
+        os.environ.get("LAUNCHDARKLY_SDK_KEY"),
+    ]
+    if config.database_url:
+        # An unparsable DSN is reported elsewhere; it has nothing to redact here.
+        with contextlib.suppress(Exception):
+            secrets.append(str(conninfo_to_dict(config.database_url).get("password") or ""))
+    return [s for s in secrets if s and len(s) >= 4]

@@ -80,6 +80,12 @@ class DatabaseProbe:
             evidence.sql(sql, columns, rows, duration_ms, self.target)
         return QueryResult(columns, rows, duration_ms)
 
+    def __enter__(self) -> "DatabaseProbe":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

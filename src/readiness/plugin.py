@@ -15,12 +15,15 @@ from typing import Any
 
 import pytest
 
+from planning_engine.dsn import mask_dsn
 from readiness.api_client import PlanningApi
-from readiness.config import SuiteConfig, add_options, read_config
+from readiness.checks import ReadinessFailure
+from readiness.config import SuiteConfig, add_options, known_secrets, read_config
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
 from readiness.target import Target, boot_embedded, connect_staging
+from readiness.test_plans import TestPlans
 
 CONFIG_KEY = pytest.StashKey[SuiteConfig]()
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
@@ -50,7 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, description in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
-    config.stash[CONFIG_KEY] = read_config(config)
+    suite = read_config(config)
+    config.stash[CONFIG_KEY] = suite
+    config.stash[SECRETS_KEY] = known_secrets(suite)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -80,7 +85,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()
     evidence = item.stash.get(EVIDENCE_KEY, None)
     if evidence is not None and evidence.items and report.when == "call":
-        report.sections.append(("evidence", evidence.as_text()))
+        report.sections.append(("evidence", redact(evidence.as_text(), item.config)))
+    if report.failed and call.excinfo is not None:
+        if call.excinfo.errisinstance(ReadinessFailure):
+            # The runbook's explanation is the whole story; the stack of the suite is noise.
+            report.longrepr = str(call.excinfo.value)
+        report.longrepr = redact(str(report.longrepr), item.config)
+
+
+SECRETS_KEY = pytest.StashKey[list[str]]()
+
+
+def redact(text: str, config: pytest.Config) -> str:
+    """Remove every secret the suite knows of (tokens, DSN passwords) from text bound for a report."""
+    for secret in config.stash.get(SECRETS_KEY, []):
+        text = text.replace(secret, "****")
+    return mask_dsn(text)
 
 
 @pytest.fixture(scope="session")
@@ -160,3 +180,14 @@ def progress(pytestconfig: pytest.Config) -> Callable[[str, float], None]:
             reporter.write_line(f"    {message} ({elapsed:.1f} s)")
 
     return report
+
+
+@pytest.fixture
+def plans(
+    api: PlanningApi,
+    target: Target,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Callable[[str, float], None],
+) -> TestPlans:
+    return TestPlans(api, target, suite_config, evidence, progress)

@@ -1,0 +1,36 @@
+"""The movement library checks of Phases 2 and 4, for the target or for a rehearsal database."""
+
+from readiness import runbook_sql
+from readiness.checks import expect
+from readiness.db_probe import DatabaseProbe
+from readiness.evidence import Evidence
+from readiness.expectations import (
+    EXPECTED_AUDIT_ACTIONS,
+    EXPECTED_MOVEMENT_COUNT,
+    FOUNDATIONAL_MOVEMENTS,
+)
+
+
+def check_audit_actions(probe: DatabaseProbe, evidence: Evidence) -> None:
+    """Runbook Phase 4: `imported = 8, published = 8` (other actions, e.g. updates, may exist)."""
+    rows = probe.query(runbook_sql.AUDIT_ACTIONS, evidence).as_dicts()
+    counts = {row["action"]: row["count"] for row in rows}
+    relevant = {action: counts.get(action, 0) for action in EXPECTED_AUDIT_ACTIONS}
+    expect(
+        relevant == EXPECTED_AUDIT_ACTIONS,
+        found=counts,
+        expected="imported = 8, published = 8",
+        fix="audit",
+    )
+
+
+def check_published_foundational_listing(probe: DatabaseProbe, evidence: Evidence) -> None:
+    listing = probe.query(runbook_sql.LIST_MOVEMENTS, evidence).as_dicts()
+    found = {row["name"]: (row["category"], row["status"]) for row in listing}
+    wanted = {name: (category, "published") for name, category in FOUNDATIONAL_MOVEMENTS.items()}
+    expect(
+        found == wanted,
+        found=found,
+        expected=f"the {EXPECTED_MOVEMENT_COUNT} foundational movements, published",
+        fix="seed",
+    )

@@ -1,0 +1,61 @@
+"""Requesting test plans and waiting for them: the runbook's curl-and-poll, as one service."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from readiness.api_client import PlanningApi
+from readiness.checks import expect
+from readiness.config import SuiteConfig
+from readiness.evidence import Evidence
+from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.target import Target
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class TestPlans:
+    __test__ = False  # not a pytest test class, despite the name
+
+    api: PlanningApi
+    target: Target
+    config: SuiteConfig
+    evidence: Evidence
+    progress: Progress
+
+    def on(self, api: PlanningApi) -> "TestPlans":
+        """The same service against another engine (the rollback drill's)."""
+        return TestPlans(api, self.target, self.config, self.evidence, self.progress)
+
+    def request(self, profile: dict[str, Any] | None = None) -> str:
+        body = {"userId": self.target.plan_user, **(profile or RUNBOOK_PLAN_REQUEST)}
+        response = self.api.generate(body, self.target.token, self.evidence)
+        expect(
+            response.status_code == 202,
+            found=f"{response.status_code} {response.text[:300]}",
+            expected="202 with a jobId",
+            fix="jobs",
+        )
+        return str(response.json()["jobId"])
+
+    def completed(self, job_id: str) -> dict[str, Any]:
+        job = self.api.wait_for_job(
+            job_id, self.target.token, self.config.job_deadline_s, self.evidence, self.progress
+        )
+        expect(
+            job["status"] == "completed",
+            found=f"job {job_id} {job['status']} with errorData {job.get('errorData')}",
+            expected="completed",
+            fix="jobs",
+        )
+        expect(
+            isinstance(job.get("resultData"), dict),
+            found=f"job {job_id} completed with resultData {job.get('resultData')}",
+            expected="a resultData object",
+            fix="jobs",
+        )
+        return job
+
+    def generate(self, profile: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.completed(self.request(profile))

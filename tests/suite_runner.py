@@ -1,0 +1,80 @@
+"""Running the readiness suite as QA does (`pytest features/`), in a subprocess, and reading its verdict."""
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SUITE_VARIABLES = (
+    "PLANNING_API_URL",
+    "PLANNING_DATABASE_URL",
+    "PLANNING_API_TOKEN",
+    "STAGING_TOKEN",
+    "PLANNING_API_TOKEN_2",
+    "PLANNING_ENGINE_LOG_FILE",
+    "FEATURE_V1_PLANNING_SCORING",
+)
+
+
+@dataclass
+class Outcome:
+    status: str  # passed | failed | skipped
+    message: str
+
+
+@dataclass
+class SuiteRun:
+    exit_code: int
+    output: str
+    outcomes: dict[str, Outcome]
+
+    def with_status(self, status: str) -> dict[str, str]:
+        return {name: o.message for name, o in self.outcomes.items() if o.status == status}
+
+
+def run_suite(tmp_path: Path, env: dict[str, str], *args: str, timeout_s: float = 240) -> SuiteRun:
+    junit = tmp_path / "junit.xml"
+    environment = {k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES}
+    environment.update(env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rs",
+            f"--junitxml={junit}",
+            *args,
+        ],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    return SuiteRun(
+        result.returncode, result.stdout + result.stderr, _outcomes(junit) if junit.exists() else {}
+    )
+
+
+def _outcomes(junit: Path) -> dict[str, Outcome]:
+    outcomes = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        name = case.get("name", "")
+        failure = case.find("failure")
+        if failure is None:
+            failure = case.find("error")
+        skipped = case.find("skipped")
+        if failure is not None:
+            outcomes[name] = Outcome("failed", failure.get("message", ""))
+        elif skipped is not None:
+            outcomes[name] = Outcome("skipped", skipped.get("message", ""))
+        else:
+            outcomes[name] = Outcome("passed", "")
+    return outcomes

@@ -1,0 +1,132 @@
+"""The readiness suite itself, run the way QA and CI run it: embedded, against a staging, misconfigured."""
+
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from suite_runner import run_suite
+
+from conftest import JWT_SECRET
+from planning_engine.auth import mint_token
+from planning_engine.seeding import seed_foundational
+
+
+@pytest.fixture
+def staging(start_engine, dsn: str):
+    """An engine and a database the suite did not start, like a real staging."""
+    with psycopg.connect(dsn) as conn:
+        seed_foundational(conn, actor="ops")
+    engine = start_engine(dsn)
+    env = {
+        "PLANNING_API_URL": engine.url,
+        "PLANNING_DATABASE_URL": dsn,
+        "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
+        "PLANNING_API_TOKEN_2": mint_token("qa-other-user", JWT_SECRET),
+        "PLANNING_ENGINE_LOG_FILE": str(engine.log_file),
+    }
+    return engine, env
+
+
+def _library_state(dsn: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(dsn) as conn:
+        return (
+            conn.execute(
+                "SELECT movement_id, status, version, updated_at FROM movement_library ORDER BY 1"
+            ).fetchall()
+            + conn.execute(
+                "SELECT action, count(*) FROM movement_audit_log GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        )
+
+
+def test_suite_against_a_staging_it_did_not_start(staging, dsn: str, tmp_path: Path) -> None:
+    _, env = staging
+    before = _library_state(dsn)
+    run = run_suite(tmp_path, env)
+    assert run.exit_code == 0, run.output[-3000:]
+    assert run.with_status("failed") == {}
+    skipped = run.with_status("skipped")
+    assert skipped, "destructive and controlled scenarios must be reported as skipped"
+    assert any("--allow-destructive" in reason for reason in skipped.values())
+    assert any("embedded target only" in reason for reason in skipped.values())
+    assert len(run.with_status("passed")) >= 40
+    assert _library_state(dsn) == before, (
+        "a staging the suite did not start must keep its movement data"
+    )
+
+
+def test_allow_destructive_runs_the_drills_on_staging(staging, dsn: str, tmp_path: Path) -> None:
+    _, env = staging
+    run = run_suite(tmp_path, env, "-m", "destructive", "--allow-destructive")
+    assert run.exit_code == 0, run.output[-3000:]
+    assert "test_truncating_and_reseeding_restores_the_movement_library" in run.with_status(
+        "passed"
+    )
+
+
+def test_a_broken_staging_fails_with_found_expected_and_fix(
+    staging, dsn: str, tmp_path: Path
+) -> None:
+    _, env = staging
+    with psycopg.connect(dsn) as conn:
+        conn.execute("DELETE FROM movement_library WHERE movement_id = 'assault-bike'")
+    run = run_suite(tmp_path, env, "-m", "phase2 and readonly")
+    assert run.exit_code == 1
+    message = run.with_status("failed")["test_the_library_holds_the_8_foundational_movements"]
+    assert (
+        "found movement_library has 7 rows, expected 8: re-seed with `planning-engine seed`"
+        in message
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"PLANNING_API_URL": "http://127.0.0.1:9"}, "PLANNING_DATABASE_URL is not"),
+        (
+            {
+                "PLANNING_API_URL": "http://127.0.0.1:9",
+                "PLANNING_DATABASE_URL": "postgresql://u:p@h/db",
+            },
+            "PLANNING_API_TOKEN",
+        ),
+        (
+            {
+                "PLANNING_API_URL": "staging.example",
+                "PLANNING_DATABASE_URL": "postgresql://u:p@h/db",
+                "PLANNING_API_TOKEN": "t",
+            },
+            "is not a URL",
+        ),
+        ({"PLANNING_SLA_MS": "fast"}, "PLANNING_SLA_MS='fast' is not a number"),
+    ],
+    ids=["no-database", "no-token", "not-a-url", "bad-sla"],
+)
+def test_wrong_configuration_fails_fast_with_one_message(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    started = time.monotonic()
+    run = run_suite(tmp_path, env, timeout_s=60)
+    assert run.exit_code == 4
+    assert expected in run.output
+    assert time.monotonic() - started < 15
+
+
+def test_an_unreachable_staging_ends_quickly_with_failures(tmp_path: Path) -> None:
+    env = {
+        "PLANNING_API_URL": "http://127.0.0.1:9",
+        "PLANNING_DATABASE_URL": "postgresql://qa:secret-pw@127.0.0.1:9/staging",
+        "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
+    }
+    started = time.monotonic()
+    run = run_suite(tmp_path, env, timeout_s=120)
+    assert run.exit_code == 1
+    assert time.monotonic() - started < 60
+    failures = run.with_status("failed")
+    assert "cannot reach Postgres at 127.0.0.1:9/staging" in failures["test_the_database_answers"]
+    assert (
+        "cannot reach the planning API"
+        in failures["test_a_test_plan_generated_through_the_api_is_scored"]
+    )
+    assert "secret-pw" not in run.output
