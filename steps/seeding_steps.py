@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pytest_bdd import given, parsers, then, when
 
-from readiness import runbook_sql
 from readiness.checks import expect
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome, run_engine_command
@@ -16,6 +15,7 @@ from readiness.expectations import (
 )
 from readiness.library_checks import check_audit_actions, check_published_foundational_listing
 from readiness.plugin import ScenarioState
+from readiness.rollback_drill import MovementRollback
 from readiness.target import Target
 
 
@@ -103,13 +103,21 @@ def second_seed_unchanged(state: ScenarioState) -> None:
 
 
 @when("the movement tables are truncated")
-def truncate_movements(database: DatabaseProbe, evidence: Evidence) -> None:
-    database.query(runbook_sql.TRUNCATE_MOVEMENTS, evidence)
+def truncate_movements(target: Target, state: ScenarioState, evidence: Evidence) -> None:
+    state.rollback = MovementRollback(target.dsn)
+    state.rollback.truncate(evidence)
 
 
 @when("the foundational movements are seeded again")
-def seed_target_again(target: Target, state: ScenarioState, evidence: Evidence) -> None:
-    _seed(state, evidence, target.dsn)
+def seed_target_again(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.rollback is not None
+    summary = state.rollback.reseed(evidence)
+    expect(
+        summary.created == EXPECTED_MOVEMENT_COUNT,
+        found=f"re-seed created {summary.created}",
+        expected=str(EXPECTED_MOVEMENT_COUNT),
+        fix="seed",
+    )
 
 
 @when("the foundational movements are seeded into it")

@@ -7,8 +7,8 @@ import httpx
 import jwt
 import psycopg
 import pytest
-from conftest import JWT_SECRET, bearer, plan_request, wait_for_job
 
+from conftest import JWT_SECRET, bearer, plan_request, wait_for_job
 from planning_engine.contract import validate_scoring
 from planning_engine.seeding import seed_foundational
 
@@ -142,7 +142,11 @@ def test_another_users_job_is_403_and_reveals_nothing(engine) -> None:
     assert "user-a" not in response.text
 
 
-@pytest.mark.parametrize("job_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize(
+    "job_id",
+    ["0b9a4c6e-1f53-4a43-9a8e-2d1f5c7e9b10", "not-a-uuid"],
+    ids=["unknown-uuid", "not-a-uuid"],
+)
 def test_unknown_job_is_404(engine, job_id: str) -> None:
     assert (
         httpx.get(f"{engine.url}/api/plans/jobs/{job_id}", headers=bearer("test-user")).status_code

@@ -8,8 +8,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import audit_actions, table_counts
 
+from conftest import audit_actions, table_counts
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from planning_engine.synthetic_movements import synthetic_movements
 

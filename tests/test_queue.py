@@ -5,8 +5,8 @@ import time
 import httpx
 import psycopg
 import pytest
-from conftest import bearer, plan_request, wait_for_job
 
+from conftest import bearer, plan_request, wait_for_job
 from planning_engine.seeding import seed_foundational
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import audit_actions, table_counts
 
+from conftest import audit_actions, table_counts
 from planning_engine.embedded_postgres import client_binary
 
 

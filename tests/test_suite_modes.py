@@ -5,11 +5,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from suite_runner import run_suite
 
 from conftest import JWT_SECRET
 from planning_engine.auth import mint_token
 from planning_engine.seeding import seed_foundational
+from suite_runner import run_suite
 
 
 @pytest.fixture

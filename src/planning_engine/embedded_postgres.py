@@ -7,6 +7,7 @@ template so that a fresh, fully migrated database costs one `CREATE DATABASE` (~
 
 import os
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,14 @@ class EmbeddedPostgres:
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(self.server_dsn, autocommit=True, connect_timeout=5)
 
+    @classmethod
+    def attach(cls, server_dsn: str) -> "EmbeddedPostgres":
+        """Another process's server whose template is ready (e.g. a pytest-xdist worker's view)."""
+        return cls(server_dsn=server_dsn, _template_ready=True)
+
+    def prepare_template(self) -> None:
+        self._ensure_template()
+
     def _ensure_template(self) -> None:
         if self._template_ready:
             return
@@ -79,8 +88,17 @@ class EmbeddedPostgres:
             if migrated
             else sql.SQL("")
         )
-        with self.admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)) + clause)
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)) + clause
+        for attempt in range(5):
+            try:
+                with self.admin() as conn:
+                    conn.execute(statement)
+                break
+            except psycopg.errors.ObjectInUse:
+                # Another process is cloning the template at this instant; it takes milliseconds.
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
         self._created.append(name)
         return with_database(self.server_dsn, name)
 

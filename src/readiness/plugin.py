@@ -22,6 +22,7 @@ from readiness.config import SuiteConfig, add_options, known_secrets, read_confi
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
+from readiness.shared_target import SharedBoot, attach_shared
 from readiness.target import Target, boot_embedded, connect_staging
 from readiness.test_plans import TestPlans
 
@@ -56,6 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
     suite = read_config(config)
     config.stash[CONFIG_KEY] = suite
     config.stash[SECRETS_KEY] = known_secrets(suite)
+    _start_shared_target(config, suite)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -108,9 +110,50 @@ def suite_config(pytestconfig: pytest.Config) -> SuiteConfig:
     return pytestconfig.stash[CONFIG_KEY]
 
 
+SHARED_BOOT_KEY = pytest.StashKey[SharedBoot]()
+WORKER_INPUT = "readiness_target"
+
+
+def _runs_features(config: pytest.Config) -> bool:
+    features = (config.rootpath / "features").resolve()
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args] or [config.rootpath]
+    return any(
+        path == features or features.is_relative_to(path) or path.is_relative_to(features)
+        for path in paths
+    )
+
+
+def _start_shared_target(config: pytest.Config, suite: SuiteConfig) -> None:
+    """Under pytest-xdist the controller boots one embedded target that every worker shares."""
+    is_controller = bool(getattr(config.option, "numprocesses", None)) and not hasattr(
+        config, "workerinput"
+    )
+    if suite.embedded and is_controller and _runs_features(config):
+        config.stash[SHARED_BOOT_KEY] = SharedBoot(
+            suite, Path(tempfile.mkdtemp(prefix="stream5-embedded-"))
+        )
+
+
+def pytest_configure_node(node: Any) -> None:
+    boot = node.config.stash.get(SHARED_BOOT_KEY, None)
+    if boot is not None:
+        node.workerinput[WORKER_INPUT] = boot.worker_input()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    boot = config.stash.get(SHARED_BOOT_KEY, None)
+    if boot is not None:
+        boot.stop()
+
+
 @pytest.fixture(scope="session")
-def target(suite_config: SuiteConfig) -> Iterator[Target]:
-    if suite_config.embedded:
+def target(suite_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[Target]:
+    shared = getattr(pytestconfig, "workerinput", {}).get(WORKER_INPUT)
+    if shared:
+        attached = attach_shared(shared)
+        yield attached
+        attached.stop()
+    elif suite_config.embedded:
         workdir = Path(tempfile.mkdtemp(prefix="stream5-embedded-"))
         booted = boot_embedded(suite_config, workdir)
         yield booted
@@ -150,12 +193,16 @@ class ScenarioState:
     dump_file: Path | None = None
     commands: list[CliOutcome] = field(default_factory=list)
     engine: Any = None
+    rollback: Any = None
     metrics: dict[str, float] = field(default_factory=dict)
 
 
 @pytest.fixture
-def state() -> ScenarioState:
-    return ScenarioState()
+def state() -> Iterator[ScenarioState]:
+    scenario = ScenarioState()
+    yield scenario
+    if scenario.rollback is not None:
+        scenario.rollback.abandon()  # a drill that failed half-way leaves its truncate uncommitted
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,7 @@ class Target:
     _postgres: EmbeddedPostgres | None = field(default=None, repr=False)
     _engines: list[EngineProcess] = field(default_factory=list, repr=False)
     _workdir: Path | None = None
+    _owns_server: bool = True
 
     @property
     def other_user(self) -> str | None:
@@ -89,10 +90,38 @@ class Target:
         self._engines.append(engine)
         return engine
 
+    def shared(self) -> dict[str, str]:
+        """What pytest-xdist workers need to reach this embedded target; the signing key is not in it."""
+        assert self._postgres is not None and self._workdir is not None
+        return {
+            "api_url": self.api_url,
+            "dsn": self.dsn,
+            "plan_user": self.plan_user,
+            "log": str(self.log.path) if self.log else "",
+            "server": self._postgres.server_dsn,
+            "workdir": str(self._workdir),
+        }
+
+    @classmethod
+    def attach(cls, shared: dict[str, str], secret: str) -> "Target":
+        """A worker's handle on the controller's embedded target; stopping it stops only its own engines."""
+        return cls(
+            mode="embedded",
+            api_url=shared["api_url"],
+            dsn=shared["dsn"],
+            plan_user=shared["plan_user"],
+            log=EngineLog(Path(shared["log"])) if shared["log"] else None,
+            controlled=True,
+            _jwt_secret=secret,
+            _postgres=EmbeddedPostgres.attach(shared["server"]),
+            _workdir=Path(shared["workdir"]),
+            _owns_server=False,
+        )
+
     def stop(self) -> None:
         for engine in reversed(self._engines):
             engine.stop()
-        if self._postgres is not None:
+        if self._postgres is not None and self._owns_server:
             self._postgres.stop()
 
 
@@ -114,15 +143,16 @@ def connect_staging(config: SuiteConfig) -> Target:
     )
 
 
-def boot_embedded(config: SuiteConfig, workdir: Path) -> Target:
+def boot_embedded(config: SuiteConfig, workdir: Path, secret: str | None = None) -> Target:
     """Postgres (pgserver) + migrate + seed + `planning-engine serve` with the flag on."""
     postgres = EmbeddedPostgres.start(workdir / "pg")
     try:
+        postgres.prepare_template()
         dsn = postgres.create_database("staging", migrated=False)
         with psycopg.connect(dsn) as conn:
             migrate(conn)
             seed_foundational(conn, actor="readiness-suite")
-        secret = secrets.token_urlsafe(32)
+        secret = secret or secrets.token_urlsafe(32)
         target = Target(
             mode="embedded",
             api_url="",
