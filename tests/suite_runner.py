@@ -36,9 +36,13 @@ class SuiteRun:
 
 
 def run_suite(tmp_path: Path, env: dict[str, str], *args: str, timeout_s: float = 240) -> SuiteRun:
-    junit = tmp_path / "junit.xml"
+    junit = tmp_path / "reports" / "junit.xml"  # where the suite writes it by default
     environment = {k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES}
     environment.update(env)
+    # The inner pytest prunes old numbered temp dirs under its temp root; give it its own, so it
+    # never removes this session's (which holds the embedded Postgres).
+    environment["PYTEST_DEBUG_TEMPROOT"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
             sys.executable,
@@ -49,7 +53,7 @@ def run_suite(tmp_path: Path, env: dict[str, str], *args: str, timeout_s: float 
             "no:cacheprovider",
             "-q",
             "-rs",
-            f"--junitxml={junit}",
+            f"--reports-dir={tmp_path / 'reports'}",
             *args,
         ],
         cwd=REPO,

@@ -8,24 +8,7 @@ import pytest
 
 from conftest import JWT_SECRET
 from planning_engine.auth import mint_token
-from planning_engine.seeding import seed_foundational
 from suite_runner import run_suite
-
-
-@pytest.fixture
-def staging(start_engine, dsn: str):
-    """An engine and a database the suite did not start, like a real staging."""
-    with psycopg.connect(dsn) as conn:
-        seed_foundational(conn, actor="ops")
-    engine = start_engine(dsn)
-    env = {
-        "PLANNING_API_URL": engine.url,
-        "PLANNING_DATABASE_URL": dsn,
-        "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
-        "PLANNING_API_TOKEN_2": mint_token("qa-other-user", JWT_SECRET),
-        "PLANNING_ENGINE_LOG_FILE": str(engine.log_file),
-    }
-    return engine, env
 
 
 def _library_state(dsn: str) -> list[tuple[object, ...]]:
@@ -40,8 +23,10 @@ def _library_state(dsn: str) -> list[tuple[object, ...]]:
         )
 
 
-def test_suite_against_a_staging_it_did_not_start(staging, dsn: str, tmp_path: Path) -> None:
-    _, env = staging
+def test_suite_against_a_staging_it_did_not_start(
+    staging_env: dict[str, str], dsn: str, tmp_path: Path
+) -> None:
+    env = staging_env
     before = _library_state(dsn)
     run = run_suite(tmp_path, env)
     assert run.exit_code == 0, run.output[-3000:]
@@ -56,9 +41,11 @@ def test_suite_against_a_staging_it_did_not_start(staging, dsn: str, tmp_path: P
     )
 
 
-def test_allow_destructive_runs_the_drills_on_staging(staging, dsn: str, tmp_path: Path) -> None:
-    _, env = staging
-    run = run_suite(tmp_path, env, "-m", "destructive", "--allow-destructive")
+def test_allow_destructive_runs_the_drills_on_staging(
+    staging_env: dict[str, str], dsn: str, tmp_path: Path
+) -> None:
+    env = staging_env
+    run = run_suite(tmp_path, env, "-m", "destructive", "--allow-destructive", "--allow-incomplete")
     assert run.exit_code == 0, run.output[-3000:]
     assert "test_truncating_and_reseeding_restores_the_movement_library" in run.with_status(
         "passed"
@@ -66,9 +53,9 @@ def test_allow_destructive_runs_the_drills_on_staging(staging, dsn: str, tmp_pat
 
 
 def test_a_broken_staging_fails_with_found_expected_and_fix(
-    staging, dsn: str, tmp_path: Path
+    staging_env: dict[str, str], dsn: str, tmp_path: Path
 ) -> None:
-    _, env = staging
+    env = staging_env
     with psycopg.connect(dsn) as conn:
         conn.execute("DELETE FROM movement_library WHERE movement_id = 'assault-bike'")
     run = run_suite(tmp_path, env, "-m", "phase2 and readonly")

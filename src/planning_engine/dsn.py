@@ -2,7 +2,9 @@
 
 import os
 import re
-from urllib.parse import urlsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from planning_engine.errors import ConfigurationError
 
@@ -38,12 +40,10 @@ def resolve_dsn(explicit: str | None) -> str:
 
 def describe_target(dsn: str) -> str:
     """Host and database name, for messages and reports; never the password."""
-    if "://" not in dsn:
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
         return mask_dsn(dsn)
-    parts = urlsplit(dsn)
-    host = parts.hostname or "local socket"
-    query_host = re.search(r"host=([^&]+)", parts.query or "")
-    if not parts.hostname and query_host:
-        host = query_host.group(1)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{host}{port}/{parts.path.lstrip('/') or '(default database)'}"
+    host = str(parts.get("host") or parts.get("hostaddr") or "localhost")
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"{host}{port}/{parts.get('dbname') or parts.get('user') or '(default database)'}"

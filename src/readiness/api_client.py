@@ -129,6 +129,12 @@ class PlanningApi:
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> "PlanningApi":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def _body(response: httpx.Response) -> Any:
     try:

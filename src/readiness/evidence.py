@@ -70,6 +70,16 @@ class Evidence:
     def note(self, title: str, **data: Any) -> None:
         self.items.append(Item("note", title, data))
 
+    def plan(self, job_id: str, total: float | None, seconds: float | None) -> None:
+        """A generated test plan, for the report's chart of scores and completion times."""
+        self.items.append(
+            Item(
+                "plan",
+                f"test plan {job_id}",
+                {"job_id": job_id, "total": total, "seconds": seconds},
+            )
+        )
+
     def findings(self, title: str, errors: list[str], warnings: list[str]) -> None:
         self.items.append(Item("findings", title, {"errors": errors, "warnings": warnings}))
 

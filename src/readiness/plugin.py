@@ -15,13 +15,20 @@ from typing import Any
 
 import pytest
 
-from planning_engine.dsn import mask_dsn
+from planning_engine.dsn import describe_target, mask_dsn
 from readiness.api_client import PlanningApi
 from readiness.checks import ReadinessFailure
 from readiness.config import SuiteConfig, add_options, known_secrets, read_config
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
+from readiness.report_plugin import (
+    TARGET_IDENTITY_KEY,
+    attach_record,
+    configure_reports,
+    is_scenario,
+)
+from readiness.report_plugin import add_options as add_report_options
 from readiness.shared_target import SharedBoot, attach_shared
 from readiness.target import Target, boot_embedded, connect_staging
 from readiness.test_plans import TestPlans
@@ -49,8 +56,10 @@ MARKERS = {
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+    add_report_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for name, description in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
@@ -58,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CONFIG_KEY] = suite
     config.stash[SECRETS_KEY] = known_secrets(suite)
     _start_shared_target(config, suite)
+    configure_reports(config, _runs_features(config), lambda text: redact(text, config))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -93,6 +103,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             # The runbook's explanation is the whole story; the stack of the suite is noise.
             report.longrepr = str(call.excinfo.value)
         report.longrepr = redact(str(report.longrepr), item.config)
+    if is_scenario(item):
+        message = call.excinfo.exconly() if report.failed and call.excinfo is not None else ""
+        if call.excinfo is not None and call.excinfo.errisinstance(ReadinessFailure):
+            message = str(call.excinfo.value)
+        attach_record(
+            item,
+            report,
+            evidence,
+            redact(message, item.config),
+            lambda text: redact(text, item.config),
+        )
 
 
 SECRETS_KEY = pytest.StashKey[list[str]]()
@@ -150,16 +171,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def target(suite_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[Target]:
     shared = getattr(pytestconfig, "workerinput", {}).get(WORKER_INPUT)
     if shared:
-        attached = attach_shared(shared)
-        yield attached
-        attached.stop()
+        chosen = attach_shared(shared)
     elif suite_config.embedded:
-        workdir = Path(tempfile.mkdtemp(prefix="stream5-embedded-"))
-        booted = boot_embedded(suite_config, workdir)
-        yield booted
-        booted.stop()
+        chosen = boot_embedded(suite_config, Path(tempfile.mkdtemp(prefix="stream5-embedded-")))
     else:
-        yield connect_staging(suite_config)
+        chosen = connect_staging(suite_config)
+    pytestconfig.stash[TARGET_IDENTITY_KEY] = _identity(chosen, suite_config)
+    yield chosen
+    chosen.stop()
+
+
+def _identity(target: Target, suite_config: SuiteConfig) -> dict[str, Any]:
+    """What the report says about the target; the engine version only if it reports one."""
+    with PlanningApi(target.api_url, min(suite_config.http_timeout_s, 5)) as api:
+        health = api.health() or {}
+    return {
+        "mode": target.mode,
+        "api_url": target.api_url,
+        "database": describe_target(target.dsn),
+        "engine_version": health.get("version"),
+    }
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from readiness.api_client import PlanningApi
@@ -55,7 +56,20 @@ class TestPlans:
             expected="a resultData object",
             fix="jobs",
         )
+        self.evidence.plan(
+            job_id, (job["resultData"].get("scoring") or {}).get("total"), _seconds(job)
+        )
         return job
 
     def generate(self, profile: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.completed(self.request(profile))
+
+
+def _seconds(job: dict[str, Any]) -> float | None:
+    """Creation to completion, from the job's own timestamps."""
+    try:
+        return (
+            datetime.fromisoformat(job["completedAt"]) - datetime.fromisoformat(job["createdAt"])
+        ).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1,0 +1,186 @@
+"""The runbook's checklists, each item tied to the scenario(s) that check it.
+
+This is what product ticks off on the sign-off page: section and wording follow
+STAGING_DEPLOYMENT_READINESS.md; scenario titles are the Gherkin ones (outlines by template).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    text: str
+    scenarios: tuple[str, ...]
+    required: bool = True
+
+
+PLAN_OUTLINE = "A <experience> athlete training <goal> on <days> days gets a valid scored plan"
+SLA_OUTLINE = 'The runbook query "<query>" runs within the SLA'
+
+CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
+    "Prerequisites": (
+        ChecklistItem(
+            "Staging Database Credentials (DSN, permissions)",
+            ("The staging database credentials are available",),
+        ),
+        ChecklistItem(
+            'FEATURE_V1_PLANNING_SCORING set to "true"', ("The scoring flag is expected on",)
+        ),
+        ChecklistItem(
+            "Contract validator available", ("The scoring contract validator is available",)
+        ),
+    ),
+    "Phase 1: Database Setup": (
+        ChecklistItem("Verify connectivity (SELECT version())", ("The database answers",)),
+        ChecklistItem("Schema applied", ("The schema is applied",)),
+        ChecklistItem(
+            "Tables exist: movement_library, movement_staging, movement_audit_log, plan_jobs",
+            ("The runbook's tables exist",),
+        ),
+    ),
+    "Phase 2: Movement Seeding": (
+        ChecklistItem(
+            "Option A: seed directly",
+            ("Option A - seeding directly gives the foundational library",),
+            False,
+        ),
+        ChecklistItem(
+            "Option B: restore from CI dump",
+            ("Option B - restoring the CI dump gives the same library",),
+            False,
+        ),
+        ChecklistItem(
+            "Verify count: 8 movements", ("The library holds the 8 foundational movements",)
+        ),
+        ChecklistItem(
+            "Movement library listing",
+            ("The listing shows the foundational movements and their categories",),
+        ),
+        ChecklistItem("Audit log > 0", ("The audit log records the seeding",)),
+        ChecklistItem(
+            "Re-seeding is idempotent",
+            ("Re-seeding the library would change nothing", "Seeding again is idempotent"),
+        ),
+    ),
+    "Phase 3: Enable Scoring": (
+        ChecklistItem(
+            "Scoring flag enabled", ("The engine evaluates the scoring flag as enabled",)
+        ),
+        ChecklistItem(
+            "Test plan generated; resultData.scoring version fixed-weight-v1",
+            ("A test plan generated through the API is scored",),
+        ),
+    ),
+    "Phase 4: Validation": (
+        ChecklistItem("Movement counts: published = 8", ("Every movement is published",)),
+        ChecklistItem("No duplicate movements", ("Every movement is unique by name",)),
+        ChecklistItem(
+            "Audit log integrity: imported = 8, published = 8",
+            (
+                "The audit log matches the import and publish actions",
+                "Every audited movement is in the library",
+            ),
+        ),
+        ChecklistItem(
+            "Plans with scoring (plan_jobs query)",
+            ("Recent completed plans carry valid scoring in the database",),
+        ),
+        ChecklistItem(
+            "Generate test plan via API", ("A test plan generated through the API is scored",)
+        ),
+        ChecklistItem(
+            "Verify scoring present in response", ("Scoring is present in the API response",)
+        ),
+        ChecklistItem(
+            "Verify scoring persisted in database",
+            ("Scoring is persisted in the database as returned",),
+        ),
+        ChecklistItem("Verify scoring matches contract schema", ("Scoring matches the contract",)),
+        ChecklistItem(
+            "Check application logs for errors", ("The application log shows no errors",)
+        ),
+    ),
+    "Success Criteria": (
+        ChecklistItem(
+            "Movement library contains 8 movements (all published)",
+            ("The library holds the 8 foundational movements", "Every movement is published"),
+        ),
+        ChecklistItem("No duplicate movements in library", ("Every movement is unique by name",)),
+        ChecklistItem(
+            "Audit log entries match import/publish actions",
+            (
+                "The audit log matches the import and publish actions",
+                "Every audited movement is in the library",
+            ),
+        ),
+        ChecklistItem(
+            "Scoring feature flag enabled", ("The engine evaluates the scoring flag as enabled",)
+        ),
+        ChecklistItem(
+            "Test plans include scoring in response",
+            (
+                "A test plan generated through the API is scored",
+                "Scoring is present in the API response",
+            ),
+        ),
+        ChecklistItem(
+            "Scoring payloads validate against contract",
+            ("Scoring matches the contract", PLAN_OUTLINE),
+        ),
+        ChecklistItem(
+            "No increase in error rates",
+            (
+                "The application log shows no errors",
+                "No scoring calculation has failed",
+                "No movement import has failed",
+            ),
+        ),
+        ChecklistItem("No performance regressions", (SLA_OUTLINE,)),
+    ),
+    "Post-Deployment Validation (within 1 hour)": (
+        ChecklistItem("Generate 10+ test plans successfully", (PLAN_OUTLINE,)),
+        ChecklistItem("All plans include valid scoring payloads", (PLAN_OUTLINE,)),
+        ChecklistItem(
+            "No scoring calculation errors in logs", ("No scoring calculation errors are logged",)
+        ),
+        ChecklistItem("Database queries performing within SLA", (SLA_OUTLINE,)),
+    ),
+    "Monitoring & Alerts": (
+        ChecklistItem(
+            "Movement count has not dropped below 8",
+            ("The movement library count has not dropped below 8",),
+        ),
+        ChecklistItem("Import failures: 0", ("No movement import has failed",)),
+        ChecklistItem("Scoring calculation errors: 0", ("No scoring calculation has failed",)),
+    ),
+    "API security": (
+        ChecklistItem(
+            "Requests without a token are rejected", ("Requests without a token are rejected",)
+        ),
+        ChecklistItem(
+            "Jobs are private to their user", ("One user cannot read another user's job",)
+        ),
+    ),
+    "Rollback Procedures (drills)": (
+        ChecklistItem(
+            "Scoring rollback: flag off, new plans unscored, existing keep scoring",
+            ("Turning the scoring flag off stops scoring new plans and keeps existing scores",),
+            False,
+        ),
+        ChecklistItem(
+            "Movement seeding rollback: truncate and re-seed",
+            ("Truncating and re-seeding restores the movement library",),
+            False,
+        ),
+        ChecklistItem(
+            "Troubleshooting: table missing -> migrate",
+            ("Seeding a database without the schema points to migrate",),
+            False,
+        ),
+        ChecklistItem(
+            "Troubleshooting: connection error explained",
+            ("Seeding an unreachable database explains the connection error",),
+            False,
+        ),
+    ),
+}

@@ -1,0 +1,167 @@
+"""HTML fragments of the sign-off page, placed into pytest-html's report through its hooks.
+
+Everything is inline (styles, SVG): the page is one self-contained file with no external assets.
+"""
+
+import json
+from html import escape
+from typing import Any
+
+from readiness.scenario_record import ScenarioRecord
+from readiness.verdict import GO, NO_GO, Verdict
+
+_COLOURS = {GO: "#1a7f37", NO_GO: "#cf222e"}
+_STATUS_COLOURS = {
+    "passed": "#1a7f37",
+    "failed": "#cf222e",
+    "skipped": "#9a6700",
+    "not run": "#57606a",
+}
+
+STYLE = """<style>
+.s5-banner{padding:16px 20px;border-radius:6px;color:#fff;margin:8px 0 12px}
+.s5-banner h1{margin:0;font-size:32px}.s5-banner p{margin:4px 0 0}
+.s5-table{border-collapse:collapse;margin:6px 0 14px;font-size:13px}
+.s5-table td,.s5-table th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
+.s5-section{margin:10px 0 2px;font-size:16px}
+.s5-steps .failed{color:#cf222e;font-weight:bold}.s5-steps .skipped{color:#9a6700}
+.s5-evidence pre{background:#f6f8fa;padding:6px;white-space:pre-wrap;max-height:320px;overflow:auto}
+</style>"""
+
+
+def banner(verdict: Verdict, allow_incomplete: bool) -> str:
+    colour = _COLOURS.get(verdict.decision, "#9a6700")
+    gate = (
+        "exit code 0"
+        if verdict.exit_code == 0 or (allow_incomplete and verdict.decision != NO_GO)
+        else "exit code 1"
+    )
+    return (
+        f'<div class="s5-banner" id="verdict" style="background:{colour}"><h1>{verdict.decision}</h1>'
+        f"<p>{verdict.passed} passed · {verdict.failed} failed · {verdict.incomplete} required criteria not verified"
+        f" · CI gate: {gate}</p></div>"
+    )
+
+
+def identity_table(identity: dict[str, Any]) -> str:
+    labels = {
+        "target_mode": "Target mode",
+        "target_url": "Target URL",
+        "database": "Database",
+        "engine_version": "Engine version",
+        "suite_version": "Suite version",
+        "git_commit": "Suite commit",
+        "started": "Started (UTC)",
+        "duration_s": "Duration (s)",
+        "by": "Run by",
+        "url": "CI job",
+    }
+    rows = "".join(
+        f"<tr><th>{escape(label)}</th><td>{escape(str(identity.get(key) or '—'))}</td></tr>"
+        for key, label in labels.items()
+    )
+    return f'<table class="s5-table" id="identity">{rows}</table>'
+
+
+def checklist(verdict: Verdict) -> str:
+    parts = ['<div id="checklist"><h2>Runbook checklist</h2>']
+    section = None
+    for outcome in verdict.items:
+        if outcome.section != section:
+            if section is not None:
+                parts.append("</table>")
+            section = outcome.section
+            parts.append(f'<h3 class="s5-section">{escape(section)}</h3><table class="s5-table">')
+        names = sorted({r.name for r in outcome.scenarios}) or ["(not run)"]
+        shown = names if len(names) <= 3 else [*names[:2], f"… and {len(names) - 2} more"]
+        drill = "" if outcome.item.required else " <em>(drill, informative)</em>"
+        colour = _STATUS_COLOURS[outcome.status]
+        parts.append(
+            f'<tr><td style="color:{colour};font-weight:bold">{escape(outcome.status.upper())}</td>'
+            f"<td>{escape(outcome.item.text)}{drill}</td><td>{'<br>'.join(escape(n) for n in shown)}</td></tr>"
+        )
+    parts.append("</table></div>")
+    return "".join(parts)
+
+
+def plans_chart(records: list[ScenarioRecord]) -> str:
+    """Scores and completion times of the generated test plans, as two inline SVG bar charts."""
+    plans = [e["data"] for r in records for e in r.evidence if e["kind"] == "plan"]
+    if not plans:
+        return "<p>No test plans were generated in this run.</p>"
+    return (
+        '<div id="plans-chart"><h2>Generated test plans</h2>'
+        + _bars([p.get("total") or 0 for p in plans], 1.0, "scoring total", "{:.3f}")
+        + _bars(
+            [p.get("seconds") or 0 for p in plans],
+            max(p.get("seconds") or 0 for p in plans) or 1.0,
+            "job completion time (s)",
+            "{:.2f}",
+        )
+        + "</div>"
+    )
+
+
+def _bars(values: list[float], scale: float, title: str, fmt: str) -> str:
+    width, height, bar = 24 * len(values) + 40, 140, 18
+    shapes = [f'<text x="4" y="14" font-size="12">{escape(title)}</text>']
+    for i, value in enumerate(values):
+        h = max(1.0, (value / scale) * 100)
+        x = 30 + i * 24
+        shapes.append(
+            f'<rect x="{x}" y="{120 - h:.1f}" width="{bar}" height="{h:.1f}" fill="#0969da">'
+            f"<title>{fmt.format(value)}</title></rect>"
+        )
+    shapes.append(f'<line x1="28" y1="120" x2="{width - 4}" y2="120" stroke="#57606a"/>')
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">{"".join(shapes)}</svg>'
+
+
+def scenario_details(record: ScenarioRecord) -> str:
+    steps = "".join(
+        f'<tr class="{s.status}"><td>{escape(s.keyword)} {escape(s.name)}</td><td>{escape(s.status)}</td>'
+        f"<td>{s.duration_s * 1000:.0f} ms</td></tr>"
+        for s in record.steps
+    )
+    parts = [
+        f'<div class="s5-scenario"><b>{escape(record.feature)}: {escape(record.name)}</b> '
+        f"<small>{' '.join('@' + escape(t) for t in record.tags)}</small>"
+    ]
+    if record.steps:
+        parts.append(f'<table class="s5-table s5-steps">{steps}</table>')
+    if record.message and record.outcome != "passed":
+        parts.append(
+            f"<p class='s5-message'><b>{escape(record.outcome)}:</b> {escape(record.message)}</p>"
+        )
+    parts.append(
+        '<div class="s5-evidence">'
+        + "".join(_evidence(e) for e in record.evidence)
+        + "</div></div>"
+    )
+    return "".join(parts)
+
+
+def _evidence(item: dict[str, Any]) -> str:
+    data, title = item["data"], f"<h4>{escape(item['title'])}</h4>"
+    if item["kind"] == "sql":
+        head = "".join(f"<th>{escape(str(c))}</th>" for c in data["columns"])
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in data["rows"]
+        )
+        more = (
+            f"<p>… {data['row_count'] - len(data['rows'])} more rows</p>"
+            if data["row_count"] > len(data["rows"])
+            else ""
+        )
+        return f"{title}<pre>{escape(data['query'])}</pre><table class='s5-table'><tr>{head}</tr>{rows}</table>{more}"
+    if item["kind"] == "http":
+        return (
+            f"{title}<p>request</p><pre>{escape(json.dumps(data['request'], indent=2, default=str))}</pre>"
+            f"<p>response</p><pre>{escape(json.dumps(data['response'], indent=2, default=str))}</pre>"
+        )
+    if item["kind"] == "findings":
+        lines = [f"error: {e}" for e in data["errors"]] + [
+            f"warning: {w}" for w in data["warnings"]
+        ]
+        return f"{title}<pre>{escape(chr(10).join(lines) or 'no findings: the payload is valid')}</pre>"
+    return f"{title}<pre>{escape(json.dumps(data, indent=2, default=str))}</pre>"

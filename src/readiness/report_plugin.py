@@ -1,0 +1,220 @@
+"""The sign-off report: pytest-html with the verdict, the checklist and each scenario's steps and
+evidence, plus junit.xml, cucumber.json, verdict.json and (on GO) announcement.md.
+
+Scenario data is recorded where the scenario runs (a pytest-xdist worker or the main
+process) from pytest-bdd's hooks, and travels to the controller in `user_properties`; the
+artifacts are written once, by the controller, at the end of the session.
+"""
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness.artifacts import announcement, cucumber, verdict_statement, write_json
+from readiness.html_report import (
+    STYLE,
+    banner,
+    checklist,
+    identity_table,
+    plans_chart,
+    scenario_details,
+)
+from readiness.identity import run_identity
+from readiness.scenario_record import (
+    PROPERTY,
+    ScenarioRecord,
+    finish,
+    record_for_item,
+    start_scenario,
+    step_finished,
+    step_started,
+)
+from readiness.verdict import GO, INCOMPLETE, NO_GO, Verdict, decide
+
+TARGET_IDENTITY_KEY = pytest.StashKey[dict[str, Any]]()
+COLLECTOR_KEY = pytest.StashKey["ReportCollector"]()
+
+
+class ReportCollector:
+    """Registered as a plugin in the controlling process: it sees every scenario's report."""
+
+    def __init__(
+        self, config: pytest.Config, reports_dir: Path, redact: Callable[[str], str]
+    ) -> None:
+        self.config = config
+        self.reports_dir = reports_dir
+        self.redact = redact
+        self.started = datetime.now(UTC)
+        self.records: dict[str, ScenarioRecord] = {}
+        self.summary = ""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == PROPERTY:
+                record = ScenarioRecord.from_json(value)
+                known = self.records.get(record.nodeid)
+                if (
+                    known is None
+                    or report.when == "call"
+                    or record.outcome in ("failed", "skipped")
+                ):
+                    self.records[record.nodeid] = record
+
+    def verdict(self) -> Verdict:
+        return decide(list(self.records.values()))
+
+    def identity(self) -> dict[str, Any]:
+        target = next((r.target for r in self.records.values() if r.target), {})
+        return run_identity(self.config.rootpath, self.started, target)
+
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        verdict = self.verdict()
+        prefix.extend(
+            [
+                STYLE,
+                banner(verdict, self.config.getoption("allow_incomplete")),
+                identity_table(self.identity()),
+                checklist(verdict),
+                plans_chart(verdict.records),
+            ]
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.records:
+            return
+        verdict, identity = self.verdict(), self.identity()
+        write_json(self.reports_dir / "verdict.json", verdict_statement(verdict, identity))
+        write_json(self.reports_dir / "cucumber.json", cucumber(list(self.records.values())))
+        notice = self.reports_dir / "announcement.md"
+        if verdict.decision == GO:
+            notice.write_text(self.redact(announcement(verdict, identity)), encoding="utf-8")
+        elif notice.exists():
+            notice.unlink()  # an announcement from an earlier GO must not survive a later NO-GO
+        allow_incomplete = self.config.getoption("allow_incomplete")
+        gate = (
+            0
+            if verdict.decision == GO or (verdict.decision == INCOMPLETE and allow_incomplete)
+            else 1
+        )
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = max(int(session.exitstatus), gate)
+        self.summary = (
+            f"Readiness verdict: {verdict.decision} ({verdict.passed} passed, {verdict.failed} failed, "
+            f"{verdict.incomplete} required not verified): {self.reports_dir / 'signoff.html'}"
+        )
+        if verdict.decision == INCOMPLETE and not allow_incomplete:
+            self.summary += (
+                "\n  pass --allow-incomplete where some criteria cannot be verified here"
+            )
+        if verdict.decision == NO_GO:
+            failed = sorted(r.name for r in verdict.records if r.outcome == "failed")
+            self.summary += "\n  failed: " + "; ".join(failed)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.summary:
+            terminalreporter.write_sep("=", "Stream 5 readiness", bold=True)
+            terminalreporter.write_line(self.summary)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness")
+    group.addoption(
+        "--reports-dir",
+        default=os.environ.get("PLANNING_REPORTS_DIR", "reports"),
+        help="where the sign-off report and CI artifacts go (default reports/)",
+    )
+    group.addoption(
+        "--allow-incomplete",
+        action="store_true",
+        help="exit 0 on INCOMPLETE (some criteria not verifiable here); NO-GO still fails",
+    )
+
+
+def configure_reports(
+    config: pytest.Config, runs_features: bool, redact: Callable[[str], str]
+) -> None:
+    """Point pytest-html and junitxml at reports/ (unless told otherwise) when the suite runs."""
+    if not runs_features or hasattr(config, "workerinput"):
+        return
+    reports_dir = Path(config.getoption("reports_dir")).resolve()
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    if not getattr(config.option, "htmlpath", None):
+        config.option.htmlpath = str(reports_dir / "signoff.html")
+    config.option.self_contained_html = True
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(reports_dir / "junit.xml")
+    collector = ReportCollector(config, reports_dir, redact)
+    config.stash[COLLECTOR_KEY] = collector
+    config.pluginmanager.register(collector, "stream5-signoff")
+
+
+def is_scenario(item: pytest.Item) -> bool:
+    return hasattr(item, "function") and "features" in Path(str(item.fspath)).parts
+
+
+def attach_record(
+    item: pytest.Item,
+    report: pytest.TestReport,
+    evidence: Any,
+    message: str,
+    redact: Callable[[str], str],
+) -> None:
+    """Finish the scenario's record for this phase and ship it (and its HTML) with the report."""
+    record = record_for_item(item)
+    finish(record, report, evidence, message)
+    record.target = item.config.stash.get(TARGET_IDENTITY_KEY, {})
+    report.user_properties.append((PROPERTY, redact(record.to_json())))
+    if report.when == "call" or report.outcome != "passed":
+        from pytest_html import extras
+
+        report.extras = [
+            *getattr(report, "extras", []),
+            extras.html(redact(scenario_details(record))),
+        ]
+
+
+# --- pytest-bdd hooks: the Gherkin steps as they run ------------------------------------
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    start_scenario(request.node, feature, scenario)
+
+
+def pytest_bdd_before_step(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any
+) -> None:
+    step_started(request.node, step)
+
+
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: Any,
+) -> None:
+    step_finished(request.node, step)
+
+
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: Any,
+    exception: Exception,
+) -> None:
+    step_finished(request.node, step, exception)
+
+
+def pytest_html_report_title(report: Any) -> None:
+    report.title = "Stream 5 staging readiness: sign-off"

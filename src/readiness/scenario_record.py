@@ -1,0 +1,133 @@
+"""What the sign-off report knows of one scenario: Gherkin steps with status and timing, evidence.
+
+Recorded in the process that runs the scenario and shipped to the report in the test report's
+`user_properties` (JSON), the one channel pytest-xdist carries from workers to the controller.
+"""
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pytest
+
+from readiness.evidence import Evidence
+
+PROPERTY = "stream5_scenario"
+RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
+
+
+@dataclass
+class StepRecord:
+    keyword: str
+    name: str
+    line: int
+    status: str = "skipped"  # passed | failed | skipped (not reached)
+    duration_s: float = 0.0
+    error: str = ""
+    _started: float = 0.0
+
+
+@dataclass
+class ScenarioRecord:
+    nodeid: str
+    feature: str
+    feature_file: str
+    feature_line: int
+    feature_description: str
+    name: str
+    template: str
+    line: int
+    tags: list[str]
+    steps: list[StepRecord] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    outcome: str = "not run"  # passed | failed | skipped
+    message: str = ""
+    duration_s: float = 0.0
+    target: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ScenarioRecord":
+        data = json.loads(text)
+        data["steps"] = [StepRecord(**s) for s in data["steps"]]
+        return cls(**data)
+
+    @property
+    def required(self) -> bool:
+        """Rehearsals and rollback drills inform; every other scenario is a readiness criterion."""
+        return not ({"rehearsal", "rollback"} & set(self.tags))
+
+
+def record_for_item(item: pytest.Item) -> ScenarioRecord:
+    """A record from collection data alone (for scenarios skipped before any step ran)."""
+    existing = item.stash.get(RECORD_KEY, None)
+    if existing is not None:
+        return existing
+    doc = (getattr(item, "function", None).__doc__ or "") if hasattr(item, "function") else ""
+    feature, _, template = doc.partition(": ")
+    tags = sorted(
+        {m.name for m in item.iter_markers()} - {"parametrize", "usefixtures", "skip", "skipif"}
+    )
+    record = ScenarioRecord(
+        item.nodeid, feature, "", 0, "", template or item.name, template or item.name, 0, tags
+    )
+    item.stash[RECORD_KEY] = record
+    return record
+
+
+def start_scenario(item: pytest.Item, feature: Any, scenario: Any) -> None:
+    record = record_for_item(item)
+    record.feature, record.feature_file = feature.name, feature.rel_filename
+    record.feature_line, record.feature_description = (
+        feature.line_number,
+        (feature.description or "").strip(),
+    )
+    record.name, record.line = scenario.name, scenario.line_number
+    record.tags = sorted(set(record.tags) | set(scenario.tags) | set(feature.tags))
+    record.steps = [
+        StepRecord(step.keyword, step.name, step.line_number) for step in scenario.steps
+    ]
+
+
+def _step(item: pytest.Item, step: Any) -> StepRecord | None:
+    record = item.stash.get(RECORD_KEY, None)
+    if record is None:
+        return None
+    return next(
+        (s for s in record.steps if s.line == step.line_number and s.name == step.name), None
+    )
+
+
+def step_started(item: pytest.Item, step: Any) -> None:
+    found = _step(item, step)
+    if found is not None:
+        found._started = time.perf_counter()
+
+
+def step_finished(item: pytest.Item, step: Any, error: BaseException | None = None) -> None:
+    found = _step(item, step)
+    if found is not None:
+        found.duration_s = time.perf_counter() - found._started
+        found.status = "failed" if error is not None else "passed"
+        found.error = str(error) if error is not None else ""
+
+
+def finish(
+    record: ScenarioRecord, report: pytest.TestReport, evidence: Evidence | None, message: str
+) -> None:
+    if evidence is not None:
+        record.evidence = [asdict(item) for item in evidence.items]
+    if report.failed:
+        record.outcome, record.message = "failed", message
+    elif report.skipped:
+        record.outcome = "skipped"
+        record.message = (
+            report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        )
+        record.message = record.message.removeprefix("Skipped: ")
+    elif report.when == "call":
+        record.outcome = "passed"
+    record.duration_s += report.duration
