@@ -3,9 +3,10 @@
 import re
 import statistics
 
-import psycopg
 from pytest_bdd import parsers, then
 
+from planning_engine.database import connect
+from planning_engine.errors import DatabaseUnavailable, InvalidInput, SchemaMissing
 from planning_engine.importer import import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
@@ -97,12 +98,16 @@ def audit_not_empty(database: DatabaseProbe, evidence: Evidence) -> None:
 def reseed_dry_run(target: Target, evidence: Evidence) -> None:
     records = read_movement_file(data_file(FOUNDATIONAL_MOVEMENTS))
     try:
-        with psycopg.connect(target.dsn, connect_timeout=5) as conn:
+        with connect(target.dsn) as conn:
             summary = import_movements(conn, records, actor="readiness-suite", dry_run=True)
-    except psycopg.Error as error:
+    except DatabaseUnavailable as error:
+        fail(error.cause, "connection")
+    except SchemaMissing as error:
+        fail(error.cause, "schema")
+    except InvalidInput as error:
         fail(
-            f"the dry run could not read the library ({str(error).strip().splitlines()[0]})",
-            "schema",
+            f"re-seeding would be refused: {error.cause} ({'; '.join(error.problems)})",
+            "duplicates",
         )
     evidence.note(
         "planning-engine import-movements --file movements-foundational.json --dry-run",

@@ -107,12 +107,24 @@ def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: E
         expected="the scoring returned by the API",
         fix="flag",
     )
+    differences = _differences(stored, returned)
     expect(
-        stored == returned,
-        found=f"stored {stored}",
-        expected=f"the API's {returned}",
+        not differences,
+        found=f"the stored scoring differs at {'; '.join(differences[:5])}",
+        expected="the scoring the API returned",
         fix="contract",
     )
+
+
+def _differences(stored: Any, returned: Any, path: str = "$") -> list[str]:
+    """JSON paths where two payloads differ, with both values, for a message a person can read."""
+    if isinstance(stored, dict) and isinstance(returned, dict):
+        return [
+            d
+            for key in sorted(set(stored) | set(returned))
+            for d in _differences(stored.get(key), returned.get(key), f"{path}.{key}")
+        ]
+    return [] if stored == returned else [f"{path} (stored {stored!r}, API {returned!r})"]
 
 
 @then("the scoring payload passes the contract validator")

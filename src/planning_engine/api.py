@@ -97,6 +97,24 @@ class _AuthError(Exception):
 
 
 _bearer = HTTPBearer(auto_error=False)
+ANONYMOUS = ""
+
+
+async def _faulty_result(
+    conn: psycopg.AsyncConnection, job: dict[str, Any], faults: frozenset[str]
+) -> Any:
+    """What a broken deployment answers: scoring that is not what the database holds."""
+    result = dict(job["result_data"] or {})
+    if "scoring_not_persisted" in faults and "scoring" not in result:
+        scoring = await jobs.plan_scoring(conn, job["job_id"])
+        if scoring is not None:
+            result["scoring"] = scoring
+    if "scoring_response_differs" in faults and isinstance(result.get("scoring"), dict):
+        result["scoring"] = {
+            **result["scoring"],
+            "total": round(max(0.0, result["scoring"]["total"] - 0.05), 4),
+        }
+    return result or None
 
 
 def create_app(
@@ -142,6 +160,8 @@ def create_app(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> str:
         if credentials is None:
+            if "no_auth" in settings.faults:
+                return ANONYMOUS  # rehearsal of an API deployed without authentication
             raise _AuthError("a bearer token is required")
         try:
             return verify_token(credentials.credentials, settings.jwt_secret)
@@ -185,6 +205,7 @@ def create_app(
         user: User,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Any:
+        user = body.userId if user == ANONYMOUS else user
         if body.userId != user:
             return _error(403, "forbidden", "userId must be the token's subject")
         request_data = body.model_dump(exclude_none=True)
@@ -206,8 +227,12 @@ def create_app(
             job = await jobs.get_job(conn, key)
         if job is None:
             return _error(404, "not_found", "no such job")
-        if job["user_id"] != user:
+        unchecked = user == ANONYMOUS or "no_ownership_check" in settings.faults
+        if job["user_id"] != user and not unchecked:
             return _error(403, "forbidden", "this job belongs to another user")
+        if settings.faults & {"scoring_not_persisted", "scoring_response_differs"}:
+            async with app.state.pool.connection() as conn:
+                job["result_data"] = await _faulty_result(conn, job, settings.faults)
         return JobView(
             jobId=str(job["job_id"]),
             userId=job["user_id"],

@@ -7,6 +7,7 @@ template so that a fresh, fully migrated database costs one `CREATE DATABASE` (~
 
 import os
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from planning_engine.migrate import migrate
 
 TEST_SERVER_VARIABLE = "PLANNING_TEST_DATABASE_URL"
 TEMPLATE_DATABASE = "planning_template"
+_TEMPLATE_LOCK = threading.Lock()  # threads of one process (e.g. a test running rows in parallel)
 
 
 def with_database(dsn: str, dbname: str) -> str:
@@ -64,6 +66,10 @@ class EmbeddedPostgres:
         self._ensure_template()
 
     def _ensure_template(self) -> None:
+        with _TEMPLATE_LOCK:
+            self._create_template()
+
+    def _create_template(self) -> None:
         if self._template_ready:
             return
         with self.admin() as conn:

@@ -108,7 +108,12 @@ async def published_movements(conn: AsyncConnection) -> list[dict[str, Any]]:
 
 
 async def complete(
-    conn: AsyncConnection, job: ClaimedJob, owner: str, plan: dict[str, Any], result: dict[str, Any]
+    conn: AsyncConnection,
+    job: ClaimedJob,
+    owner: str,
+    plan: dict[str, Any],
+    plan_id: str,
+    result: dict[str, Any] | None,
 ) -> bool:
     """Store the plan and mark the job completed, only while this worker still holds the lease."""
     async with conn.transaction():
@@ -116,13 +121,13 @@ async def complete(
             "UPDATE plan_jobs SET status = 'completed', progress = 100, result_data = %s,"
             " completed_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()"
             " WHERE job_id = %s AND lease_owner = %s AND status = 'processing' RETURNING job_id",
-            (Jsonb(result), job.job_id, owner),
+            (Jsonb(result) if result is not None else None, job.job_id, owner),
         )
         if await cur.fetchone() is None:
             return False
         await conn.execute(
             "INSERT INTO plans (plan_id, job_id, user_id, content) VALUES (%s, %s, %s, %s)",
-            (result["planId"], job.job_id, job.user_id, Jsonb(plan)),
+            (plan_id, job.job_id, job.user_id, Jsonb(plan)),
         )
     return True
 
@@ -141,3 +146,9 @@ async def set_progress(conn: AsyncConnection, job: ClaimedJob, owner: str, progr
         "UPDATE plan_jobs SET progress = %s, updated_at = now() WHERE job_id = %s AND lease_owner = %s",
         (progress, job.job_id, owner),
     )
+
+
+async def plan_scoring(conn: AsyncConnection, job_id: uuid.UUID) -> dict[str, Any] | None:
+    cur = await conn.execute("SELECT content->'scoring' FROM plans WHERE job_id = %s", (job_id,))
+    row = await cur.fetchone()
+    return row[0] if row else None

@@ -18,6 +18,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from planning_engine import jobs, planner, scoring
+from planning_engine.faults import corrupt_scoring
 from planning_engine.flags import FlagSource
 from planning_engine.logs import get_logger, log_event
 from planning_engine.metrics import EngineMetrics
@@ -153,8 +154,13 @@ class WorkerPool:
             )
             return
         result = self._result(job, plan)
+        stored_result: dict[str, Any] | None = result
+        if "empty_result" in faults:
+            stored_result = None
+        if "scoring_not_persisted" in faults:
+            result.pop("scoring", None)  # the plan keeps it; the API puts it back into its response
         async with self.pool.connection() as conn:
-            if not await jobs.complete(conn, job, owner, plan, result):
+            if not await jobs.complete(conn, job, owner, plan, result["planId"], stored_result):
                 log_event(
                     log,
                     "Job lease lost before completion; result discarded",
@@ -177,6 +183,7 @@ class WorkerPool:
         started = time.perf_counter()
         try:
             payload = scoring.score_plan(plan, job.request)
+            corrupt_scoring(payload, self.settings.faults)
         except Exception as error:  # a scoring bug must not lose the plan; it is counted and logged
             self.metrics.scoring_errors.inc()
             log_event(

@@ -28,9 +28,15 @@ class ReadinessFailure(AssertionError):
     """A runbook check that did not hold; the message is what the report and the terminal show."""
 
 
+def _short(value: Any, limit: int = 300) -> str:
+    """Keep the message readable; the full value is in the scenario's evidence."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def expect(ok: bool, *, found: Any, expected: Any, fix: str) -> None:
     if not ok:
-        raise ReadinessFailure(f"found {found}, expected {expected}: {FIXES.get(fix, fix)}")
+        raise ReadinessFailure(f"found {_short(found)}, expected {_short(expected)}: {FIXES.get(fix, fix)}")
 
 
 def fail(problem: str, fix: str) -> None:
