@@ -1,6 +1,8 @@
 """Fixtures of the project's own tests: one embedded Postgres per session, a database per test."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -172,3 +174,23 @@ def staging_env(start_engine, dsn: str, staging_suite_env) -> dict[str, str]:
     with psycopg.connect(dsn) as conn:
         seed_foundational(conn, actor="ops")
     return staging_suite_env(start_engine(dsn))
+
+
+@contextmanager
+def password_login(postgres: EmbeddedPostgres, role: str) -> Iterator[str]:
+    """A superuser role that must log in with a password (the embedded server trusts local users)."""
+    if postgres._server is None:
+        pytest.skip("PLANNING_TEST_DATABASE_URL server: its pg_hba.conf is not ours to change")
+    with postgres.admin() as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD 'right-password'")
+        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])  # type: ignore[index]
+        original = hba.read_text()
+        hba.write_text(f"local all {role} scram-sha-256\n" + original)
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        yield role
+    finally:
+        with postgres.admin() as conn:
+            hba.write_text(original)
+            conn.execute("SELECT pg_reload_conf()")
+            conn.execute(f"DROP ROLE {role}")

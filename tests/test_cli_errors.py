@@ -3,12 +3,14 @@
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from conftest import password_login
 from planning_engine.dsn import mask_dsn
 
 
@@ -27,21 +29,9 @@ def test_unreachable_host_names_the_target_and_masks_the_password(engine_cli) ->
 
 
 @pytest.fixture
-def password_user(postgres, dsn: str):
-    """A role that must log in with a password (the embedded server trusts local users)."""
-    if postgres._server is None:
-        pytest.skip("PLANNING_TEST_DATABASE_URL server: pg_hba.conf is not ours to edit")
-    with postgres.admin() as conn:
-        conn.execute("CREATE ROLE pw_user LOGIN PASSWORD 'right-password'")
-        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])  # type: ignore[index]
-        original = hba.read_text()
-        hba.write_text("local all pw_user scram-sha-256\n" + original)
-        conn.execute("SELECT pg_reload_conf()")
-    yield make_conninfo(dsn, user="pw_user", password="wrong-password")
-    with postgres.admin() as conn:
-        hba.write_text(original)
-        conn.execute("SELECT pg_reload_conf()")
-        conn.execute("DROP ROLE pw_user")
+def password_user(postgres, dsn: str) -> Iterator[str]:
+    with password_login(postgres, "pw_user") as role:
+        yield make_conninfo(dsn, user=role, password="wrong-password")
 
 
 def test_wrong_password_is_named_and_masked(engine_cli, password_user: str) -> None:

@@ -11,7 +11,6 @@ import json
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from conftest import JWT_SECRET
+from conftest import JWT_SECRET, password_login
 from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.seeding import seed_foundational
@@ -122,89 +121,223 @@ class Fault:
 
 FAULTS = [
     # schema
-    Fault("table missing", "Phase 1: tables exist",
-          AUDIT_TABLE | {"test_the_schema_is_applied", "test_the_runbook_query_query_runs_within_the_sla[audit actions]",
-                         "test_the_runbook_query_query_runs_within_the_sla[audit log size]"},
-          "planning-engine migrate", sql="DROP TABLE movement_audit_log"),
-    Fault("Postgres unreachable", "Prerequisites: database credentials", ALL_DATABASE, "cannot reach Postgres",
-          suite_env={"PLANNING_DATABASE_URL": "unreachable"}),
-    Fault("wrong password", "Prerequisites: database credentials", ALL_DATABASE, "rejected the credentials",
-          suite_env={"PLANNING_DATABASE_URL": "wrong-password"}),
+    Fault(
+        "table missing",
+        "Phase 1: tables exist",
+        AUDIT_TABLE
+        | {
+            "test_the_schema_is_applied",
+            "test_the_runbook_query_query_runs_within_the_sla[audit actions]",
+            "test_the_runbook_query_query_runs_within_the_sla[audit log size]",
+        },
+        "planning-engine migrate",
+        sql="DROP TABLE movement_audit_log",
+    ),
+    Fault(
+        "Postgres unreachable",
+        "Prerequisites: database credentials",
+        ALL_DATABASE,
+        "cannot reach Postgres",
+        suite_env={"PLANNING_DATABASE_URL": "unreachable"},
+    ),
+    Fault(
+        "wrong password",
+        "Prerequisites: database credentials",
+        ALL_DATABASE,
+        "rejected the credentials",
+        suite_env={"PLANNING_DATABASE_URL": "wrong-password"},
+    ),
     # seeding
-    Fault("library empty", "8 movements, all published",
-          COUNT | LISTING | STATUS | RESEED | METRIC_COUNT | SCORED_PLAN | {
-              "test_every_audited_movement_is_in_the_library", "test_one_user_cannot_read_another_users_job",
-              "test_the_application_log_shows_no_errors"},
-          "re-seed with `planning-engine seed`", sql="DELETE FROM movement_library"),
-    Fault("7 of 8 movements", "8 movements, all published",
-          COUNT | LISTING | STATUS | RESEED | METRIC_COUNT | {"test_every_audited_movement_is_in_the_library"},
-          "re-seed with `planning-engine seed`",
-          sql="DELETE FROM movement_library WHERE movement_id = 'assault-bike'"),
-    Fault("one movement left draft", "8 movements, all published", STATUS | RESEED | METRIC_COUNT,
-          "re-seed with `planning-engine seed`",
-          sql="UPDATE movement_library SET status = 'draft' WHERE movement_id = 'deadlift'"),
-    Fault("duplicate movement name", "no duplicate movements",
-          COUNT | STATUS | RESEED | {"test_every_movement_is_unique_by_name"}, "truncate and re-seed",
-          sql="ALTER TABLE movement_library DROP CONSTRAINT movement_library_name_key;"
-              " INSERT INTO movement_library (movement_id, name, category, recommended_rpe, content_hash, status)"
-              " VALUES ('back-squat-copy', 'Back Squat', 'strength', 8, 'x', 'draft')"),
-    Fault("audit log missing the published rows", "audit log matches imports and publishes",
-          frozenset({"test_the_audit_log_matches_the_import_and_publish_actions"}), "Rollback: Movement Seeding",
-          sql="DELETE FROM movement_audit_log WHERE action = 'published'"),
-    Fault("audit rows for a movement not in the library", "audit log matches imports and publishes",
-          frozenset({"test_every_audited_movement_is_in_the_library"}), "Rollback: Movement Seeding",
-          sql="INSERT INTO movement_audit_log (movement_id, action, actor) VALUES ('ghost-lift', 'updated', 'x')"),
+    Fault(
+        "library empty",
+        "8 movements, all published",
+        COUNT
+        | LISTING
+        | STATUS
+        | RESEED
+        | METRIC_COUNT
+        | SCORED_PLAN
+        | {
+            "test_every_audited_movement_is_in_the_library",
+            "test_one_user_cannot_read_another_users_job",
+            "test_the_application_log_shows_no_errors",
+        },
+        "re-seed with `planning-engine seed`",
+        sql="DELETE FROM movement_library",
+    ),
+    Fault(
+        "7 of 8 movements",
+        "8 movements, all published",
+        COUNT
+        | LISTING
+        | STATUS
+        | RESEED
+        | METRIC_COUNT
+        | {"test_every_audited_movement_is_in_the_library"},
+        "re-seed with `planning-engine seed`",
+        sql="DELETE FROM movement_library WHERE movement_id = 'assault-bike'",
+    ),
+    Fault(
+        "one movement left draft",
+        "8 movements, all published",
+        STATUS | RESEED | METRIC_COUNT,
+        "re-seed with `planning-engine seed`",
+        sql="UPDATE movement_library SET status = 'draft' WHERE movement_id = 'deadlift'",
+    ),
+    Fault(
+        "duplicate movement name",
+        "no duplicate movements",
+        COUNT | STATUS | RESEED | {"test_every_movement_is_unique_by_name"},
+        "truncate and re-seed",
+        sql="ALTER TABLE movement_library DROP CONSTRAINT movement_library_name_key;"
+        " INSERT INTO movement_library (movement_id, name, category, recommended_rpe, content_hash, status)"
+        " VALUES ('back-squat-copy', 'Back Squat', 'strength', 8, 'x', 'draft')",
+    ),
+    Fault(
+        "audit log missing the published rows",
+        "audit log matches imports and publishes",
+        frozenset({"test_the_audit_log_matches_the_import_and_publish_actions"}),
+        "Rollback: Movement Seeding",
+        sql="DELETE FROM movement_audit_log WHERE action = 'published'",
+    ),
+    Fault(
+        "audit rows for a movement not in the library",
+        "audit log matches imports and publishes",
+        frozenset({"test_every_audited_movement_is_in_the_library"}),
+        "Rollback: Movement Seeding",
+        sql="INSERT INTO movement_audit_log (movement_id, action, actor) VALUES ('ghost-lift', 'updated', 'x')",
+    ),
     # scoring
-    Fault("scoring flag off", "scoring flag enabled",
-          SCORED_PLAN | {"test_the_engine_evaluates_the_scoring_flag_as_enabled"},
-          "FEATURE_V1_PLANNING_SCORING=true", engine_env={"FEATURE_V1_PLANNING_SCORING": "false"}),
-    Fault("version fixed-weight-v2", "payloads validate against the contract",
-          CONTRACT | {"test_a_test_plan_generated_through_the_api_is_scored",
-                      "test_recent_completed_plans_carry_valid_scoring_in_the_database"},
-          "Scoring Validation Fails", engine_env={"PLANNING_ENGINE_FAULTS": "scoring_version_v2"}),
-    Fault("total 1.2", "payloads validate against the contract",
-          CONTRACT | {"test_a_test_plan_generated_through_the_api_is_scored",
-                      "test_recent_completed_plans_carry_valid_scoring_in_the_database"},
-          "Scoring Validation Fails", engine_env={"PLANNING_ENGINE_FAULTS": "scoring_total_out_of_range"}),
-    Fault("weights sum to 0.9", "payloads validate against the contract", CONTRACT, "Scoring Validation Fails",
-          engine_env={"PLANNING_ENGINE_FAULTS": "scoring_weights_0_9"}),
-    Fault("contribution != weight x score", "payloads validate against the contract", CONTRACT,
-          "Scoring Validation Fails", engine_env={"PLANNING_ENGINE_FAULTS": "scoring_bad_contribution"}),
-    Fault("missing factor", "payloads validate against the contract", CONTRACT, "Scoring Validation Fails",
-          engine_env={"PLANNING_ENGINE_FAULTS": "scoring_missing_factor"}),
-    Fault("evaluatedAt not a date", "payloads validate against the contract", CONTRACT, "Scoring Validation Fails",
-          engine_env={"PLANNING_ENGINE_FAULTS": "scoring_bad_timestamp"}),
-    Fault("scoring in the response but not persisted", "scoring persisted",
-          frozenset({"test_scoring_is_persisted_in_the_database_as_returned",
-                     "test_recent_completed_plans_carry_valid_scoring_in_the_database"}),
-          "FEATURE_V1_PLANNING_SCORING=true", engine_env={"PLANNING_ENGINE_FAULTS": "scoring_not_persisted"}),
-    Fault("persisted scoring differs from the response", "scoring persisted",
-          CONTRACT | {"test_scoring_is_persisted_in_the_database_as_returned"}, "Scoring Validation Fails",
-          engine_env={"PLANNING_ENGINE_FAULTS": "scoring_response_differs"}),
+    Fault(
+        "scoring flag off",
+        "scoring flag enabled",
+        SCORED_PLAN | {"test_the_engine_evaluates_the_scoring_flag_as_enabled"},
+        "FEATURE_V1_PLANNING_SCORING=true",
+        engine_env={"FEATURE_V1_PLANNING_SCORING": "false"},
+    ),
+    Fault(
+        "version fixed-weight-v2",
+        "payloads validate against the contract",
+        CONTRACT
+        | {
+            "test_a_test_plan_generated_through_the_api_is_scored",
+            "test_recent_completed_plans_carry_valid_scoring_in_the_database",
+        },
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_version_v2"},
+    ),
+    Fault(
+        "total 1.2",
+        "payloads validate against the contract",
+        CONTRACT
+        | {
+            "test_a_test_plan_generated_through_the_api_is_scored",
+            "test_recent_completed_plans_carry_valid_scoring_in_the_database",
+        },
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_total_out_of_range"},
+    ),
+    Fault(
+        "weights sum to 0.9",
+        "payloads validate against the contract",
+        CONTRACT,
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_weights_0_9"},
+    ),
+    Fault(
+        "contribution != weight x score",
+        "payloads validate against the contract",
+        CONTRACT,
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_bad_contribution"},
+    ),
+    Fault(
+        "missing factor",
+        "payloads validate against the contract",
+        CONTRACT,
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_missing_factor"},
+    ),
+    Fault(
+        "evaluatedAt not a date",
+        "payloads validate against the contract",
+        CONTRACT,
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_bad_timestamp"},
+    ),
+    Fault(
+        "scoring in the response but not persisted",
+        "scoring persisted",
+        frozenset(
+            {
+                "test_scoring_is_persisted_in_the_database_as_returned",
+                "test_recent_completed_plans_carry_valid_scoring_in_the_database",
+            }
+        ),
+        "FEATURE_V1_PLANNING_SCORING=true",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_not_persisted"},
+    ),
+    Fault(
+        "persisted scoring differs from the response",
+        "scoring persisted",
+        CONTRACT | {"test_scoring_is_persisted_in_the_database_as_returned"},
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_response_differs"},
+    ),
     # jobs
-    Fault("jobs stay queued (no worker)", "test plans complete",
-          SCORED_PLAN | {"test_one_user_cannot_read_another_users_job"}, "plan workers are running",
-          suite_env={"PLANNING_JOB_DEADLINE_S": "1"}, workers=0),
-    Fault("jobs fail", "test plans complete",
-          SCORED_PLAN | {"test_one_user_cannot_read_another_users_job", "test_the_application_log_shows_no_errors"},
-          "plan workers are running", engine_env={"PLANNING_ENGINE_FAULTS": "fail_jobs"}),
-    Fault("job completes without resultData", "test plans complete",
-          SCORED_PLAN | {"test_one_user_cannot_read_another_users_job"}, "plan workers are running",
-          engine_env={"PLANNING_ENGINE_FAULTS": "empty_result"}),
+    Fault(
+        "jobs stay queued (no worker)",
+        "test plans complete",
+        SCORED_PLAN | {"test_one_user_cannot_read_another_users_job"},
+        "plan workers are running",
+        suite_env={"PLANNING_JOB_DEADLINE_S": "1"},
+        workers=0,
+    ),
+    Fault(
+        "jobs fail",
+        "test plans complete",
+        SCORED_PLAN
+        | {
+            "test_one_user_cannot_read_another_users_job",
+            "test_the_application_log_shows_no_errors",
+        },
+        "plan workers are running",
+        engine_env={"PLANNING_ENGINE_FAULTS": "fail_jobs"},
+    ),
+    Fault(
+        "job completes without resultData",
+        "test plans complete",
+        SCORED_PLAN | {"test_one_user_cannot_read_another_users_job"},
+        "plan workers are running",
+        engine_env={"PLANNING_ENGINE_FAULTS": "empty_result"},
+    ),
     # security
-    Fault("jobs readable without a token", "API security",
-          frozenset({"test_requests_without_a_token_are_rejected"}), "valid bearer token",
-          engine_env={"PLANNING_ENGINE_FAULTS": "no_auth"}),
-    Fault("one user's job readable by another", "API security",
-          frozenset({"test_one_user_cannot_read_another_users_job"}), "check job ownership",
-          engine_env={"PLANNING_ENGINE_FAULTS": "no_ownership_check"}),
+    Fault(
+        "jobs readable without a token",
+        "API security",
+        frozenset({"test_requests_without_a_token_are_rejected"}),
+        "valid bearer token",
+        engine_env={"PLANNING_ENGINE_FAULTS": "no_auth"},
+    ),
+    Fault(
+        "one user's job readable by another",
+        "API security",
+        frozenset({"test_one_user_cannot_read_another_users_job"}),
+        "check job ownership",
+        engine_env={"PLANNING_ENGINE_FAULTS": "no_ownership_check"},
+    ),
     # performance
-    Fault("runbook query slower than the SLA", "no performance regressions",
-          frozenset(f"test_the_runbook_query_query_runs_within_the_sla[{q}]"
-                    for q in ("movement count", "movement listing", "status counts", "duplicate names")),
-          "check the plan_jobs indexes",
-          sql="ALTER TABLE movement_library RENAME TO movement_library_data;"
-              " CREATE VIEW movement_library AS SELECT * FROM movement_library_data WHERE pg_sleep(0.08) IS NOT NULL"),
+    Fault(
+        "runbook query slower than the SLA",
+        "no performance regressions",
+        frozenset(
+            f"test_the_runbook_query_query_runs_within_the_sla[{q}]"
+            for q in ("movement count", "movement listing", "status counts", "duplicate names")
+        ),
+        "check the plan_jobs indexes",
+        sql="ALTER TABLE movement_library RENAME TO movement_library_data;"
+        " CREATE VIEW movement_library AS SELECT * FROM movement_library_data WHERE pg_sleep(0.08) IS NOT NULL",
+    ),
 ]
 
 
@@ -212,24 +345,6 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def password_role(postgres: EmbeddedPostgres) -> Iterator[str]:
-    """A role that must log in with a password (the embedded server otherwise trusts local users)."""
-    with postgres.admin() as conn:
-        conn.execute("CREATE ROLE matrix_user LOGIN SUPERUSER PASSWORD 'right-password'")
-        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])  # type: ignore[index]
-        original = hba.read_text()
-        hba.write_text("local all matrix_user scram-sha-256\n" + original)
-        conn.execute("SELECT pg_reload_conf()")
-    try:
-        yield "matrix_user"
-    finally:
-        with postgres.admin() as conn:
-            hba.write_text(original)
-            conn.execute("SELECT pg_reload_conf()")
-            conn.execute("DROP ROLE matrix_user")
 
 
 @dataclass
@@ -287,7 +402,7 @@ def matrix(
             "PLANNING_TEST_DATABASE_URL server: the wrong-password row needs our own pg_hba.conf"
         )
     rows = {"healthy": None, **{f.name: f for f in FAULTS}}
-    with password_role(postgres), ThreadPoolExecutor(3) as pool:
+    with password_login(postgres, "matrix_user"), ThreadPoolExecutor(3) as pool:
         futures = {
             name: pool.submit(_run_row, fault, postgres, tmp_path_factory.mktemp("row"), _suite_env)
             for name, fault in rows.items()

@@ -81,7 +81,7 @@ def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": error, "message": message, **extra})
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Malformed request"},
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
     403: {"model": ErrorBody, "description": "The token's user may not do this"},

@@ -88,8 +88,8 @@ def _num(value: Any) -> float | None:
 
 
 def _cross_field_rules(payload: dict[str, Any], report: ContractReport) -> None:
-    weights = payload.get("weights") if isinstance(payload.get("weights"), dict) else {}
-    factors = payload.get("factors") if isinstance(payload.get("factors"), dict) else {}
+    weights: dict[str, Any] = payload["weights"] if isinstance(payload.get("weights"), dict) else {}
+    factors: dict[str, Any] = payload["factors"] if isinstance(payload.get("factors"), dict) else {}
     contributions: list[float] = []
     for name in FACTORS:
         factor = factors.get(name)

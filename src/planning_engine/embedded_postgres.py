@@ -47,7 +47,7 @@ class EmbeddedPostgres:
         import pgserver  # imported lazily: only the embedded mode needs its binaries
 
         folder = data_dir or Path(tempfile.mkdtemp(prefix="planning-pg-"))
-        server = pgserver.get_server(folder, cleanup_mode="stop")
+        server = pgserver.get_server(folder, cleanup_mode="stop")  # type: ignore[attr-defined]
         return cls(server_dsn=server.get_uri(), _server=server)
 
     @property
@@ -109,7 +109,7 @@ class EmbeddedPostgres:
         return with_database(self.server_dsn, name)
 
     def drop_database(self, dsn: str) -> None:
-        name = conninfo_to_dict(dsn)["dbname"]
+        name = str(conninfo_to_dict(dsn)["dbname"])
         with self.admin() as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -117,7 +117,7 @@ class EmbeddedPostgres:
 
     def pause(self) -> None:
         """Stop the server but keep its data: the outage half of a restart drill."""
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(
             ["-w", "-m", "fast", "stop"],

@@ -81,7 +81,7 @@ class LaunchDarklyFlag:
         return "LaunchDarkly"
 
     def close(self) -> None:
-        self._client.close()
+        self._client.close()  # type: ignore[no-untyped-call]
 
 
 class FlagOff:

@@ -124,7 +124,7 @@ def import_movements(
             _stage(conn, batch, records)
             conn.execute(_CLASSIFY, params)
             _refuse_name_conflicts(conn)
-            outcomes = dict(
+            outcomes: dict[str, int] = dict(
                 conn.execute("SELECT outcome, count(*) FROM import_diff GROUP BY 1").fetchall()
             )
             if not dry_run:

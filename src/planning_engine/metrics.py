@@ -51,14 +51,14 @@ class EngineMetrics:
             self.movements.labels(status).set(0)
 
     async def refresh(self, conn: AsyncConnection) -> None:
-        counts = dict(
+        counts: dict[str, int] = dict(
             await (
                 await conn.execute("SELECT status, count(*) FROM plan_jobs GROUP BY status")
             ).fetchall()
         )
         for status in JOB_STATUSES:
             self.jobs.labels(status).set(counts.get(status, 0))
-        library = dict(
+        library: dict[str, int] = dict(
             await (
                 await conn.execute("SELECT status, count(*) FROM movement_library GROUP BY status")
             ).fetchall()

@@ -133,7 +133,7 @@ def score_plan(
     }
 
 
-Factor = tuple[float, list[str], dict[str, float]]
+Factor = tuple[float, list[str], dict[str, int | float]]
 
 
 def _factor_detail(name: str, factor: Factor) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def _factor_detail(name: str, factor: Factor) -> dict[str, Any]:
 
 def _safety(stats: _Sessions) -> Factor:
     if not stats.total:
-        metrics = {
+        metrics: dict[str, int | float] = {
             "totalSessions": 0,
             "highIntensityRatio": 0,
             "averageRestDays": 7,
@@ -201,7 +201,10 @@ def _compliance(planned: float, request: Mapping[str, Any]) -> Factor:
         ),
         planned,
     )
-    metrics: dict[str, float] = {"plannedWeeklySessions": round4(planned), "weeklyGoalDays": target}
+    metrics: dict[str, int | float] = {
+        "plannedWeeklySessions": round4(planned),
+        "weeklyGoalDays": target,
+    }
     if availability is not None:
         metrics["availabilityDays"] = availability
     if not target > 0:
@@ -264,7 +267,7 @@ def _performance(plan: Mapping[str, Any], stats: _Sessions) -> Factor:
     if not stats.weeks or not stats.total:
         score *= 0.5
         reasons.append("No microcycles or sessions: performance halved")
-    metrics: dict[str, float] = {"progressionPhases": phases, "intensityVariety": variety}
+    metrics: dict[str, int | float] = {"progressionPhases": phases, "intensityVariety": variety}
     if duration is not None:
         metrics["durationWeeks"] = duration
     return _clamp(score), reasons, metrics

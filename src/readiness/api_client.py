@@ -93,7 +93,7 @@ class PlanningApi:
                         job,
                         elapsed * 1000,
                     )
-                return job
+                return dict(job)
             if elapsed > deadline_s:
                 fail(f"job {job_id} is still {status} after {deadline_s:g} s", "jobs")
             if on_wait is not None:

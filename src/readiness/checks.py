@@ -36,7 +36,9 @@ def _short(value: Any, limit: int = 300) -> str:
 
 def expect(ok: bool, *, found: Any, expected: Any, fix: str) -> None:
     if not ok:
-        raise ReadinessFailure(f"found {_short(found)}, expected {_short(expected)}: {FIXES.get(fix, fix)}")
+        raise ReadinessFailure(
+            f"found {_short(found)}, expected {_short(expected)}: {FIXES.get(fix, fix)}"
+        )
 
 
 def fail(problem: str, fix: str) -> None:

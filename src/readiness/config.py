@@ -17,8 +17,8 @@ from planning_engine.dsn import mask_dsn
 FLAG_VARIABLE = "FEATURE_V1_PLANNING_SCORING"
 
 
-class ConfigurationProblem(pytest.UsageError):
-    """Raised at start-up; pytest prints it as one line and exits with code 4."""
+# Raised at start-up: pytest prints a UsageError as one line and exits with code 4.
+ConfigurationProblem = pytest.UsageError
 
 
 @dataclass(frozen=True)

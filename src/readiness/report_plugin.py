@@ -55,7 +55,7 @@ class ReportCollector:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:
             if name == PROPERTY:
-                record = ScenarioRecord.from_json(value)
+                record = ScenarioRecord.from_json(str(value))
                 known = self.records.get(record.nodeid)
                 if (
                     known is None
@@ -174,10 +174,9 @@ def attach_record(
     if report.when == "call" or report.outcome != "passed":
         from pytest_html import extras
 
-        report.extras = [
-            *getattr(report, "extras", []),
-            extras.html(redact(scenario_details(record))),
-        ]
+        # pytest-html reads `extras` from the report; pytest does not declare the attribute.
+        shown = [*getattr(report, "extras", []), extras.html(redact(scenario_details(record)))]
+        report.extras = shown  # type: ignore[attr-defined]
 
 
 # --- pytest-bdd hooks: the Gherkin steps as they run ------------------------------------
