@@ -1,6 +1,10 @@
 """The readiness suite itself, run the way QA and CI run it: embedded, against a staging, misconfigured."""
 
+import http.server
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -117,3 +121,78 @@ def test_an_unreachable_staging_ends_quickly_with_failures(tmp_path: Path) -> No
         in failures["test_a_test_plan_generated_through_the_api_is_scored"]
     )
     assert "secret-pw" not in run.output
+
+
+@contextmanager
+def misbehaving_api(mode: str) -> Iterator[str]:
+    """A local 'staging API' that answers every request with a 500, or accepts and never answers."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if mode == "hang":
+                stop.wait(120)
+                return
+            body = b'{"error": "internal"}'
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    stop = threading.Event()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        stop.set()
+        server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("500", 'found 500 {"error": "internal"}, expected 202'),
+        ("hang", "did not answer within 1.0 s"),
+    ],
+    ids=["answering-500s", "hanging"],
+)
+def test_a_broken_staging_api_ends_in_no_go_within_the_deadlines(
+    staging_env: dict[str, str], tmp_path: Path, mode: str, expected: str
+) -> None:
+    with misbehaving_api(mode) as url:
+        env = {**staging_env, "PLANNING_API_URL": url, "PLANNING_HTTP_TIMEOUT_S": "1"}
+        started = time.monotonic()
+        run = run_suite(tmp_path, env, timeout_s=180)
+    assert run.exit_code == 1
+    assert time.monotonic() - started < 90
+    failures = run.with_status("failed")
+    assert expected in failures["test_a_test_plan_generated_through_the_api_is_scored"]
+    assert "test_the_database_answers" in run.with_status("passed")
+
+
+def test_a_staging_name_that_does_not_resolve_ends_quickly(tmp_path: Path) -> None:
+    env = {
+        "PLANNING_API_URL": "http://staging.invalid:8080",
+        "PLANNING_DATABASE_URL": "postgresql://qa:secret-pw@staging.invalid:5432/planning",
+        "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
+    }
+    started = time.monotonic()
+    run = run_suite(tmp_path, env, timeout_s=120)
+    assert run.exit_code == 1
+    assert time.monotonic() - started < 60
+    failures = run.with_status("failed")
+    assert (
+        "cannot reach Postgres at staging.invalid:5432/planning"
+        in failures["test_the_database_answers"]
+    )
+    assert (
+        "cannot reach the planning API at http://staging.invalid:8080"
+        in failures["test_a_test_plan_generated_through_the_api_is_scored"]
+    )

@@ -20,6 +20,8 @@ class PlanningApi:
     def __init__(self, base_url: str, timeout_s: float) -> None:
         self.base_url = base_url
         self._client = httpx.Client(base_url=base_url, timeout=timeout_s)
+        self._timeouts_in_a_row = 0
+        self._down: str | None = None
 
     def request(
         self,
@@ -30,20 +32,26 @@ class PlanningApi:
         body: Any = None,
         record: bool = True,
     ) -> httpx.Response:
+        # An API that refused, could not be resolved or timed out twice in a row is not asked again
+        # in this run: every later step fails at once with the same reason instead of waiting.
+        if self._down:
+            fail(self._down, "check PLANNING_API_URL and that the service is running")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         started = time.perf_counter()
+        problem: str | None = None
         try:
             response = self._client.request(method, path, json=body, headers=headers)
+            self._timeouts_in_a_row = 0
         except httpx.TimeoutException:
-            fail(
-                f"{method} {self.base_url}{path} did not answer within {self._client.timeout.read} s",
-                "jobs",
-            )
+            self._timeouts_in_a_row += 1
+            problem = f"the planning API at {self.base_url} did not answer within {self._client.timeout.read} s"
+            if self._timeouts_in_a_row >= 2:
+                self._down = problem
         except httpx.TransportError as error:
-            fail(
-                f"cannot reach the planning API at {self.base_url} ({type(error).__name__}: {error})",
-                "check PLANNING_API_URL and that the service is running",
-            )
+            problem = f"cannot reach the planning API at {self.base_url} ({type(error).__name__}: {error})"
+            self._down = problem
+        if problem:
+            fail(problem, "check PLANNING_API_URL and that the service is running")
         if evidence is not None and record:
             evidence.http(
                 method,
@@ -103,6 +111,8 @@ class PlanningApi:
 
     def metrics(self, evidence: Evidence | None) -> dict[str, float] | None:
         """Prometheus samples by `name{labels}`, or None when the target exposes no /metrics."""
+        if self._down:
+            return None
         try:
             response = self._client.get("/metrics")
         except httpx.HTTPError:
@@ -119,6 +129,8 @@ class PlanningApi:
         return samples
 
     def health(self) -> dict[str, Any] | None:
+        if self._down:
+            return None
         try:
             response = self._client.get("/health")
         except httpx.HTTPError:
