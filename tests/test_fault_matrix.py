@@ -64,6 +64,13 @@ SCORED_PLAN = (
     | PLAN_OUTLINE
 )
 CONTRACT = frozenset({"test_scoring_matches_the_contract"}) | PLAN_OUTLINE
+# A wrong version or total also fails the runbook's own version / total checks.
+VERSION_OR_TOTAL = frozenset(
+    {
+        "test_a_test_plan_generated_through_the_api_is_scored",
+        "test_recent_completed_plans_carry_valid_scoring_in_the_database",
+    }
+)
 COUNT = frozenset({"test_the_library_holds_the_8_foundational_movements"})
 LISTING = frozenset({"test_the_listing_shows_the_foundational_movements_and_their_categories"})
 STATUS = frozenset({"test_every_movement_is_published"})
@@ -218,22 +225,14 @@ FAULTS = [
     Fault(
         "version fixed-weight-v2",
         "payloads validate against the contract",
-        CONTRACT
-        | {
-            "test_a_test_plan_generated_through_the_api_is_scored",
-            "test_recent_completed_plans_carry_valid_scoring_in_the_database",
-        },
+        CONTRACT | VERSION_OR_TOTAL,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_version_v2"},
     ),
     Fault(
         "total 1.2",
         "payloads validate against the contract",
-        CONTRACT
-        | {
-            "test_a_test_plan_generated_through_the_api_is_scored",
-            "test_recent_completed_plans_carry_valid_scoring_in_the_database",
-        },
+        CONTRACT | VERSION_OR_TOTAL,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_total_out_of_range"},
     ),

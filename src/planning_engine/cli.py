@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(stream=sys.stdout if args.command in ("serve", "worker") else sys.stderr)
+    configure_logging("stdout" if args.command in ("serve", "worker") else "stderr")
     try:
         return _COMMANDS[args.command](args)
     except EngineError as error:

@@ -34,14 +34,31 @@ class JsonFormatter(logging.Formatter):
         return mask_dsn(json.dumps(entry, default=str))
 
 
-def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -> logging.Logger:
-    """Send engine logs to `stream` (stdout by default) and to PLANNING_ENGINE_LOG_FILE if set."""
+class _StandardStream(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stdout / sys.stderr is at the moment of writing, so a command run
+    in-process (with its output captured, then released) never leaves a handler on a closed file."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    @property
+    def stream(self) -> TextIO:
+        return getattr(sys, self._name)  # type: ignore[no-any-return]
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass  # the stream is always the current one
+
+
+def configure_logging(stream_name: str = "stdout", level: int = logging.INFO) -> logging.Logger:
+    """Send engine logs to sys.stdout or sys.stderr and to PLANNING_ENGINE_LOG_FILE if set."""
     logger = logging.getLogger(LOGGER_NAME)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
     formatter = JsonFormatter()
-    console = logging.StreamHandler(stream or sys.stdout)
+    console = _StandardStream(stream_name)
     console.setFormatter(formatter)
     logger.addHandler(console)
     log_file = os.environ.get(LOG_FILE_VARIABLE)
