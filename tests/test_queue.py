@@ -80,7 +80,7 @@ def test_engine_rides_out_a_postgres_restart(start_engine, postgres, seeded_dsn:
     if postgres._server is None:
         pytest.skip("PLANNING_TEST_DATABASE_URL server: restarting it is not ours to do")
     engine = start_engine(seeded_dsn)
-    job_ids = _submit(engine.url, 50)
+    job_ids = _submit(engine.url, 200)
     postgres.pause()
     try:
         assert httpx.get(f"{engine.url}/health", timeout=10).status_code == 503
@@ -97,4 +97,7 @@ def test_engine_rides_out_a_postgres_restart(start_engine, postgres, seeded_dsn:
             == "completed"
         )
     with psycopg.connect(seeded_dsn) as conn:
-        assert conn.execute("SELECT count(*) FROM plans").fetchone() == (60,)
+        assert conn.execute("SELECT count(*), count(DISTINCT job_id) FROM plans").fetchone() == (
+            210,
+            210,
+        )

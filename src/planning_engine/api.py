@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planning_engine import __version__, jobs
 from planning_engine.auth import Unauthorized, verify_token
@@ -174,6 +175,22 @@ def create_app(
     async def _unauthorized(request: Request, exc: _AuthError) -> JSONResponse:
         response = _error(401, "unauthorized", str(exc))
         response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """FastAPI's own refusals (unparsable body, unknown path, wrong method) in our error shape."""
+        names = {
+            400: "malformed_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            415: "unsupported_media_type",
+        }
+        response = _error(
+            exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail)
+        )
+        for header, value in (exc.headers or {}).items():
+            response.headers[header] = value
         return response
 
     @app.exception_handler(RequestValidationError)
