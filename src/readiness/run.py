@@ -22,14 +22,9 @@ def suite_root() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     root = suite_root()
-    arguments = [
-        "--rootdir",
-        str(root),
-        "-p",
-        "no:cacheprovider",
-        str(root / "features"),
-        *(argv or sys.argv[1:]),
-    ]
+    # The same plugin choices as the checkout's pyproject.toml (which an installed wheel lacks).
+    plugins = ["-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+    arguments = ["--rootdir", str(root), *plugins, str(root / "features"), *(argv or sys.argv[1:])]
     return int(pytest.main(arguments))
 
 
