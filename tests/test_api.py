@@ -101,8 +101,14 @@ def test_requests_without_a_valid_token_get_401(engine, headers: dict[str, str])
 
 @pytest.mark.parametrize(
     "claims",
-    [{"sub": "test-user", "exp": 1}, {"exp": 4102444800}, {"sub": "", "exp": 4102444800}],
-    ids=["expired", "missing-sub", "empty-sub"],
+    [
+        {"sub": "test-user", "exp": 1},
+        {"exp": 4102444800},
+        {"sub": "", "exp": 4102444800},
+        {"sub": 12345, "exp": 4102444800},
+        {"sub": "test-user"},
+    ],
+    ids=["expired", "missing-sub", "empty-sub", "subject-not-a-user-id", "no-expiry"],
 )
 def test_tokens_with_bad_claims_get_401(engine, claims: dict[str, object]) -> None:
     token = jwt.encode(claims, JWT_SECRET, algorithm="HS256")

@@ -75,6 +75,10 @@ def test_no_go_exits_1_and_shows_the_failed_step_with_its_evidence(
     statement = json.loads(files["verdict.json"].read_text())["predicate"]
     assert statement["verdict"] == "NO-GO" and statement["result"] == "FAILED"
     assert any("Every movement is published" in name for name in statement["failedTests"])
+    for path in files.values():  # secrets stay out of the artifacts of a failing run too
+        assert not any(secret in path.read_text(errors="replace") for secret in _secrets(env)), (
+            path.name
+        )
     html = files["signoff.html"].read_text()
     assert "NO-GO" in html and "Runbook checklist" in html
     _screenshot_check(files["signoff.html"], tmp_path)

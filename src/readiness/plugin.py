@@ -246,16 +246,14 @@ def shared_plan_cache() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def progress(pytestconfig: pytest.Config) -> Callable[[str, float], None]:
-    """With -v, one line per second of a long wait, so a slow staging is visibly alive."""
+    """With -v, a line once a wait has lasted a second, then one a second, so a slow staging is
+    visibly alive; quick waits print nothing."""
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     last = [0.0]
 
     def report(message: str, elapsed: float) -> None:
-        if (
-            pytestconfig.get_verbosity() > 0
-            and reporter is not None
-            and time.monotonic() - last[0] >= 1.0
-        ):
+        quiet = pytestconfig.get_verbosity() <= 0 or reporter is None
+        if not quiet and elapsed >= 1.0 and time.monotonic() - last[0] >= 1.0:
             last[0] = time.monotonic()
             reporter.write_line(f"    {message} ({elapsed:.1f} s)")
 
