@@ -11,7 +11,6 @@ Run: python benchmarks/api_load.py [requests] [workers]
 import os
 import statistics
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,9 +19,7 @@ import httpx
 import psycopg
 
 from planning_engine.auth import mint_token
-from planning_engine.embedded_postgres import EmbeddedPostgres
-from planning_engine.seeding import seed_foundational
-from readiness.engine_process import EngineProcess
+from readiness.engine_process import seeded_engine
 
 SECRET = "benchmark-secret-0123456789abcdef0123456789"
 BODY = {
@@ -87,15 +84,7 @@ def wait_until_done(dsn: str, count: int, within_s: float = 120) -> None:
 
 def main(count: int = 500, workers: int = 4) -> None:
     os.environ.update(PLANNING_JWT_SECRET=SECRET, FEATURE_V1_PLANNING_SCORING="true")
-    server = EmbeddedPostgres.start()
-    engine = None
-    try:
-        dsn = server.create_database("bench")
-        with psycopg.connect(dsn) as conn:
-            seed_foundational(conn)
-        engine = EngineProcess(
-            dsn, Path(tempfile.mkdtemp()) / "engine.log", workers=workers
-        ).start()
+    with seeded_engine({"PLANNING_JWT_SECRET": SECRET}, workers=workers) as (engine, dsn):
         assert engine.process is not None
         idle_rss, _ = rss_mb(engine.process.pid)
 
@@ -127,10 +116,6 @@ def main(count: int = 500, workers: int = 4) -> None:
         print(
             f"  engine RSS: idle {idle_rss:.0f} MB, after load {busy_rss:.0f} MB, peak {peak_rss:.0f} MB  target <= 250 MB"
         )
-    finally:
-        if engine is not None:
-            engine.stop()
-        server.stop()
 
 
 def measure_pickup(url: str, dsn: str, samples: int) -> list[float]:

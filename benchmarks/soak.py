@@ -8,19 +8,15 @@ Run: python benchmarks/soak.py [seconds] [rate]   (rate default: half of a measu
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
 
 from planning_engine.auth import mint_token
-from planning_engine.embedded_postgres import EmbeddedPostgres
-from planning_engine.seeding import seed_foundational
-from readiness.engine_process import EngineProcess
+from readiness.engine_process import seeded_engine
 
 SECRET = "benchmark-secret-0123456789abcdef0123456789"
 BODY = {
@@ -123,13 +119,7 @@ def soak(url: str, pid: int, seconds: float, rate: float) -> None:
 
 def main(seconds: float = 600, rate: float | None = None) -> None:
     os.environ.update(PLANNING_JWT_SECRET=SECRET, FEATURE_V1_PLANNING_SCORING="true")
-    server = EmbeddedPostgres.start()
-    engine = None
-    try:
-        dsn = server.create_database("soak")
-        with psycopg.connect(dsn) as conn:
-            seed_foundational(conn)
-        engine = EngineProcess(dsn, Path(tempfile.mkdtemp()) / "engine.log", workers=4).start()
+    with seeded_engine({"PLANNING_JWT_SECRET": SECRET}, workers=4) as (engine, _dsn):
         assert engine.process is not None
         if rate is None:
             peak = peak_rate(engine.url)
@@ -138,10 +128,6 @@ def main(seconds: float = 600, rate: float | None = None) -> None:
                 f"measured peak {peak:.0f} generate-and-poll plans/s; soaking at half: {rate:.0f}/s"
             )
         soak(engine.url, engine.process.pid, seconds, rate)
-    finally:
-        if engine is not None:
-            engine.stop()
-        server.stop()
 
 
 if __name__ == "__main__":

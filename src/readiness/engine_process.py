@@ -9,11 +9,15 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 
 
 def free_port() -> int:
@@ -92,3 +96,25 @@ class EngineProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+@contextmanager
+def seeded_engine(env: dict[str, str], workers: int = 4) -> Iterator[tuple[EngineProcess, str]]:
+    """A throwaway Postgres with the foundational library and an engine serving it (benchmarks)."""
+    from planning_engine.embedded_postgres import EmbeddedPostgres
+    from planning_engine.seeding import seed_foundational
+
+    server = EmbeddedPostgres.start()
+    engine = None
+    try:
+        dsn = server.create_database("bench")
+        with psycopg.connect(dsn) as conn:
+            seed_foundational(conn)
+        engine = EngineProcess(
+            dsn, Path(tempfile.mkdtemp()) / "engine.log", env, workers=workers
+        ).start()
+        yield engine, dsn
+    finally:
+        if engine is not None:
+            engine.stop()
+        server.stop()

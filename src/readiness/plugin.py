@@ -252,8 +252,9 @@ def progress(pytestconfig: pytest.Config) -> Callable[[str, float], None]:
     last = [0.0]
 
     def report(message: str, elapsed: float) -> None:
-        quiet = pytestconfig.get_verbosity() <= 0 or reporter is None
-        if not quiet and elapsed >= 1.0 and time.monotonic() - last[0] >= 1.0:
+        if reporter is None or pytestconfig.get_verbosity() <= 0:
+            return
+        if elapsed >= 1.0 and time.monotonic() - last[0] >= 1.0:
             last[0] = time.monotonic()
             reporter.write_line(f"    {message} ({elapsed:.1f} s)")
 
