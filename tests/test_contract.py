@@ -250,6 +250,23 @@ def test_fast_and_defensive_readings_of_a_plan_agree(plan: dict[str, Any]) -> No
     assert _gather(plan) == _gather_defensively(plan)
 
 
+@settings(max_examples=200, deadline=None)
+@given(plan=plans)
+def test_intensities_are_counted_case_insensitively(plan: dict[str, Any]) -> None:
+    """The common all-lowercase plan skips case folding; any spelling must count the same."""
+    from planning_engine.scoring import _gather
+
+    levels = [
+        str(s["intensity"]).lower()
+        for w in plan["microcycles"]
+        for s in w["sessions"]
+        if s["intensity"] is not None
+    ]
+    stats = _gather(plan)
+    assert stats.high == levels.count("high")
+    assert stats.intensities == set(levels)
+
+
 @pytest.mark.parametrize(
     "plan",
     [

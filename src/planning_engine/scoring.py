@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -28,8 +29,13 @@ def _clamp(x: float) -> float:
 
 
 def _number(value: Any) -> float | None:
-    """A finite number, or None for anything missing or unusable (bool is not a number here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A finite number, or None for anything missing or unusable (bool is not a number here).
+
+    JSON's own int and float are checked first: this runs several times per plan scored."""
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if value is None or kind is bool or not isinstance(value, int | float):
         return None
     return value if math.isfinite(value) else None
 
@@ -58,6 +64,7 @@ class _Sessions:
         return self.total / self.weeks if self.weeks else 0.0
 
 
+_SESSIONS = itemgetter("sessions")
 _INTENSITY = itemgetter("intensity")
 _DAY = itemgetter("dayOfWeek")
 
@@ -70,7 +77,7 @@ def _gather(plan: Mapping[str, Any]) -> _Sessions:
     weeks = plan.get("microcycles")
     if type(weeks) is list:
         try:
-            sessions = [s for w in weeks for s in w["sessions"]]
+            sessions = list(chain.from_iterable(map(_SESSIONS, weeks)))
             return _summarise(
                 weeks, sessions, list(map(_INTENSITY, sessions)), set(map(_DAY, sessions))
             )
@@ -90,17 +97,27 @@ def _gather_defensively(plan: Mapping[str, Any]) -> _Sessions:
     )
 
 
+_LEVELS = frozenset(("low", "medium", "high"))
+
+
 def _summarise(
     weeks: list[Any], sessions: list[Any], intensities: list[Any], days: set[Any]
 ) -> _Sessions:
-    levels = {value: str(value).lower() for value in set(intensities) if value is not None}
+    distinct = set(intensities)
+    distinct.discard(None)
+    if distinct <= _LEVELS:  # the engine's own spelling: no case folding needed
+        high, levels = intensities.count("high"), distinct
+    else:
+        folded = {value: str(value).lower() for value in distinct}
+        high = sum(intensities.count(value) for value, level in folded.items() if level == "high")
+        levels = set(folded.values())
     return _Sessions(
-        weeks=len(weeks),
-        deload_weeks=sum(1 for w in weeks if w.get("deload") is True),
-        total=len(sessions),
-        high=sum(intensities.count(value) for value, level in levels.items() if level == "high"),
-        days=days,
-        intensities=set(levels.values()),
+        len(weeks),
+        sum(1 for w in weeks if w.get("deload") is True),
+        len(sessions),
+        high,
+        days,
+        levels,
     )
 
 
@@ -189,18 +206,11 @@ def _safety(stats: _Sessions) -> Factor:
 
 def _compliance(planned: float, request: Mapping[str, Any]) -> Factor:
     availability = _number(request.get("availabilityDays"))
-    target = next(
-        (
-            v
-            for v in (
-                _number(request.get("selectedDaysPerWeek")),
-                _number(request.get("weeklyGoalDays")),
-                availability,
-            )
-            if v is not None
-        ),
-        planned,
-    )
+    target = _number(request.get("selectedDaysPerWeek"))
+    if target is None:
+        target = _number(request.get("weeklyGoalDays"))
+    if target is None:
+        target = planned if availability is None else availability
     metrics: dict[str, int | float] = {
         "plannedWeeklySessions": round4(planned),
         "weeklyGoalDays": target,
@@ -292,13 +302,15 @@ def _metadata(planned: float, request: Mapping[str, Any], now: datetime | None) 
         "evaluatedAt": _utc_timestamp(now),
         "weeklySessionsPlanned": round4(planned),
     }
-    context = {
-        k: v
-        for k in ("availabilityDays", "weeklyGoalDays")
-        if (v := _number(request.get(k))) is not None
-    }
-    if context.get("weeklyGoalDays", -1) >= 0:
-        metadata["weeklyGoalDays"] = context["weeklyGoalDays"]
+    context: dict[str, float] = {}
+    availability = _number(request.get("availabilityDays"))
+    if availability is not None:
+        context["availabilityDays"] = availability
+    goal = _number(request.get("weeklyGoalDays"))
+    if goal is not None:
+        context["weeklyGoalDays"] = goal
+        if goal >= 0:
+            metadata["weeklyGoalDays"] = goal
     if context:
         metadata["requestContext"] = context
     return metadata
