@@ -106,3 +106,13 @@ def test_mask_dsn_hides_every_password_form(dsn: str) -> None:
 
 def test_describe_target_reads_key_value_dsns() -> None:
     assert conninfo_to_dict("host=db dbname=x")["host"] == "db"
+
+
+def test_a_misspelt_fault_name_is_refused_before_serving(engine_cli, dsn: str, monkeypatch) -> None:
+    """A rehearsal with a typo in PLANNING_ENGINE_FAULTS would otherwise run a healthy engine."""
+    monkeypatch.setenv("PLANNING_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("PLANNING_ENGINE_FAULTS", "fail_jobs,scoring_total_out_of_rnage")
+    result = engine_cli("serve", "--dsn", dsn, "--port", "0")
+    assert result.code == 1
+    assert "unknown fault(s): scoring_total_out_of_rnage" in result.err
+    assert "scoring_total_out_of_range" in result.err  # the fix lists the names that exist

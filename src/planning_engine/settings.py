@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass, field
 
 from planning_engine.errors import ConfigurationError
+from planning_engine.faults import KNOWN_FAULTS
+from planning_engine.faults import unknown as unknown_faults
 
 JWT_SECRET_VARIABLE = "PLANNING_JWT_SECRET"
 FAULTS_VARIABLE = "PLANNING_ENGINE_FAULTS"
@@ -42,6 +44,11 @@ class ServiceSettings:
         faults = frozenset(
             f.strip() for f in os.environ.get(FAULTS_VARIABLE, "").split(",") if f.strip()
         )
+        if misspelt := unknown_faults(faults):
+            raise ConfigurationError(
+                f"{FAULTS_VARIABLE} names unknown fault(s): {', '.join(misspelt)}",
+                f"use only {', '.join(sorted(KNOWN_FAULTS))}, or unset {FAULTS_VARIABLE}",
+            )
         return cls(
             dsn=dsn,
             jwt_secret=secret,
