@@ -19,6 +19,7 @@ NO_LOG = (
 def _log(target: Target) -> EngineLog:
     if target.log is None:
         pytest.skip(NO_LOG)
+    target.await_engine()  # the log is complete only once the engine has started
     return target.log
 
 

@@ -18,7 +18,7 @@ from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
 from readiness.plugin import ScenarioState
 from readiness.target import Target
-from readiness.test_plans import TestPlans
+from readiness.test_plans import Progress, TestPlans
 
 
 def _scoring(state: ScenarioState) -> dict[str, Any]:
@@ -184,25 +184,31 @@ def other_user_refused(
 
 
 def _drill_plan(
-    plans: TestPlans, state: ScenarioState, suite_config: SuiteConfig
+    target: Target,
+    state: ScenarioState,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
 ) -> dict[str, Any]:
-    """A completed runbook test plan from the drill's own engine (not the target's)."""
-    drill = PlanningApi(state.engine.url, suite_config.http_timeout_s)
-    try:
-        return plans.on(drill).generate()
-    finally:
-        drill.close()
+    """A completed runbook test plan from the drill's own engine, not the target's: the drill
+    never waits for (or touches) the target's engine."""
+    with PlanningApi(state.engine.url, suite_config.http_timeout_s) as drill:
+        return TestPlans(drill, target, suite_config, evidence, progress).generate()
 
 
 @given("a scored plan generated while the scoring flag was on")
 def plan_while_flag_on(
-    target: Target, plans: TestPlans, state: ScenarioState, suite_config: SuiteConfig
+    target: Target,
+    state: ScenarioState,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
 ) -> None:
     state.scratch_dsn = target.scratch_database(migrated=True)
     with psycopg.connect(state.scratch_dsn) as conn:
         seed_foundational(conn, actor="readiness-suite")
     state.engine = target.start_engine(state.scratch_dsn, FEATURE_V1_PLANNING_SCORING="true")
-    state.earlier_job = state.job = _drill_plan(plans, state, suite_config)
+    state.earlier_job = state.job = _drill_plan(target, state, suite_config, evidence, progress)
     _scoring(state)
 
 
@@ -215,8 +221,14 @@ def restart_flag_off(target: Target, state: ScenarioState, evidence: Evidence) -
 
 
 @when("a new test plan is generated")
-def new_plan(plans: TestPlans, state: ScenarioState, suite_config: SuiteConfig) -> None:
-    state.job = _drill_plan(plans, state, suite_config)
+def new_plan(
+    target: Target,
+    state: ScenarioState,
+    suite_config: SuiteConfig,
+    evidence: Evidence,
+    progress: Progress,
+) -> None:
+    state.job = _drill_plan(target, state, suite_config, evidence, progress)
 
 
 @then("the new plan carries no scoring")
@@ -236,11 +248,8 @@ def earlier_plan_scored(
     target: Target, state: ScenarioState, suite_config: SuiteConfig, evidence: Evidence
 ) -> None:
     assert state.earlier_job is not None
-    with_api = PlanningApi(state.engine.url, suite_config.http_timeout_s)
-    try:
-        job = with_api.job(state.earlier_job["jobId"], target.token, evidence).json()
-    finally:
-        with_api.close()
+    with PlanningApi(state.engine.url, suite_config.http_timeout_s) as drill:
+        job = drill.job(state.earlier_job["jobId"], target.token, evidence).json()
     expect(
         job["resultData"].get("scoring") == state.earlier_job["resultData"]["scoring"],
         found=job["resultData"].get("scoring"),

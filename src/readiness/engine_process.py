@@ -46,7 +46,11 @@ class EngineProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, ready_within_s: float = 20.0, healthy: bool = True) -> "EngineProcess":
+    def start(
+        self, ready_within_s: float = 20.0, healthy: bool = True, wait: bool = True
+    ) -> "EngineProcess":
+        """Spawn the engine; unless `wait` is False, return only once it serves (see
+        `await_health`), so that a caller with other work can overlap the engine's start-up."""
         env = {**os.environ, **self.env, "PLANNING_ENGINE_LOG_FILE": str(self.log_file)}
         args = [sys.executable, "-m", "planning_engine.cli", self.command, "--dsn", self.dsn]
         if self.command == "serve":
@@ -57,11 +61,11 @@ class EngineProcess:
         self.process = subprocess.Popen(
             args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
-        if self.command == "serve":
-            self._await_health(ready_within_s, healthy)
+        if self.command == "serve" and wait:
+            self.await_health(ready_within_s, healthy)
         return self
 
-    def _await_health(self, within_s: float, healthy: bool) -> None:
+    def await_health(self, within_s: float = 20.0, healthy: bool = True) -> None:
         """Wait until /health answers (200, or anything at all when `healthy` is False)."""
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:

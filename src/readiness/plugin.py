@@ -72,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     suite = config.stash[CONFIG_KEY]
+    if hasattr(config, "workerinput"):
+        _schedule_controlled_first(items)
     for item in items:
         if item.get_closest_marker("controlled") and not suite.embedded:
             item.add_marker(
@@ -89,6 +91,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     "did not start unless --allow-destructive is given"
                 )
             )
+
+
+def _schedule_controlled_first(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, hand out the longest scenarios first: the drill that restarts its own
+    engine (two engine starts), then the rehearsals on scratch databases, then the many short
+    scenarios, so that one worker works through the drill while the other takes the rest. Left
+    in runbook order, the drill starts last and the whole run waits for it. Every worker sorts
+    the same way, so their collections stay identical, as xdist requires."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("controlled") is None:
+            return 2
+        return 1 if item.get_closest_marker("rehearsal") else 0
+
+    items.sort(key=rank)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -178,21 +195,23 @@ def target(suite_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[T
         chosen = boot_embedded(suite_config, Path(tempfile.mkdtemp(prefix="stream5-embedded-")))
     else:
         chosen = connect_staging(suite_config)
-    pytestconfig.stash[TARGET_IDENTITY_KEY] = _identity(chosen, suite_config)
+    identity: dict[str, Any] = {
+        "mode": chosen.mode,
+        "api_url": chosen.api_url,
+        "database": describe_target(chosen.dsn),
+    }
+    if chosen.engine_ready:
+        identity["engine_version"] = _engine_version(chosen, suite_config)
+    pytestconfig.stash[TARGET_IDENTITY_KEY] = identity
     yield chosen
     chosen.stop()
 
 
-def _identity(target: Target, suite_config: SuiteConfig) -> dict[str, Any]:
-    """What the report says about the target; the engine version only if it reports one."""
+def _engine_version(target: Target, suite_config: SuiteConfig) -> str | None:
+    """The version the engine reports on /health, if it reports one."""
     with PlanningApi(target.api_url, min(suite_config.http_timeout_s, 5)) as api:
-        health = api.health() or {}
-    return {
-        "mode": target.mode,
-        "api_url": target.api_url,
-        "database": describe_target(target.dsn),
-        "engine_version": health.get("version"),
-    }
+        version = (api.health() or {}).get("version")
+    return version if isinstance(version, str) else None
 
 
 @pytest.fixture(scope="session")
@@ -203,7 +222,13 @@ def database(target: Target) -> Iterator[DatabaseProbe]:
 
 
 @pytest.fixture(scope="session")
-def api(target: Target, suite_config: SuiteConfig) -> Iterator[PlanningApi]:
+def api(
+    target: Target, suite_config: SuiteConfig, pytestconfig: pytest.Config
+) -> Iterator[PlanningApi]:
+    target.await_engine()
+    identity = pytestconfig.stash[TARGET_IDENTITY_KEY]
+    if "engine_version" not in identity:  # the target was attached while its engine started
+        identity["engine_version"] = _engine_version(target, suite_config)
     client = PlanningApi(target.api_url, suite_config.http_timeout_s)
     yield client
     client.close()

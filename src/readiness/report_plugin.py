@@ -68,7 +68,9 @@ class ReportCollector:
         return decide(list(self.records.values()))
 
     def identity(self) -> dict[str, Any]:
-        target = next((r.target for r in self.records.values() if r.target), {})
+        targets = [r.target for r in self.records.values() if r.target]
+        # Under xdist, scenarios that ran before the engine served know no engine version yet.
+        target = next((t for t in targets if "engine_version" in t), targets[0] if targets else {})
         return run_identity(self.config.rootpath, self.started, target)
 
     def pytest_html_results_summary(

@@ -1,15 +1,19 @@
 """One embedded target for all pytest-xdist workers.
 
 The controller boots it in a background thread as soon as pytest is configured, so the boot
-overlaps the workers' own start-up; each worker waits for the target's address file (a
-condition with a deadline) and attaches. The signing key travels to workers in memory
-(xdist's workerinput), never through the file.
+overlaps the workers' own start-up. It publishes the target in two stages: the address file
+once the database is migrated and seeded and the engine spawned, then a marker once the engine
+serves. Each worker attaches at the first (a condition with a deadline) and waits for the
+second only when a scenario needs the engine's API, so the scenarios that bring their own
+engines and scratch databases start while the target's engine is still starting. The signing
+key travels to workers in memory (xdist's workerinput), never through the files.
 """
 
 import json
 import secrets
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from readiness.config import SuiteConfig
 from readiness.target import Target, boot_embedded
 
 READY_FILE = "target.json"
+ENGINE_READY_FILE = "engine.ready"
 FAILED_FILE = "target.error"
 
 
@@ -32,10 +37,10 @@ class SharedBoot:
 
     def _boot(self, suite: SuiteConfig) -> None:
         try:
-            self.target = boot_embedded(suite, self.workdir, self.secret)
-            staging = self.workdir / f"{READY_FILE}.tmp"
-            staging.write_text(json.dumps(self.target.shared()), encoding="utf-8")
-            staging.replace(self.workdir / READY_FILE)
+            self.target = boot_embedded(suite, self.workdir, self.secret, await_engine=False)
+            _publish(self.workdir / READY_FILE, json.dumps(self.target.shared()))
+            self.target.await_engine()
+            _publish(self.workdir / ENGINE_READY_FILE, "")
         except BaseException as error:  # the workers report it; nothing to re-raise in this thread
             (self.workdir / FAILED_FILE).write_text(
                 f"{type(error).__name__}: {error}", encoding="utf-8"
@@ -50,16 +55,34 @@ class SharedBoot:
             self.target.stop()
 
 
-def attach_shared(worker_input: dict[str, Any], within_s: float = 90.0) -> Target:
-    workdir = Path(worker_input["workdir"])
+def _publish(path: Path, content: str) -> None:
+    """Write then rename, so that a worker never reads a half-written file."""
+    staging = path.with_name(f"{path.name}.tmp")
+    staging.write_text(content, encoding="utf-8")
+    staging.replace(path)
+
+
+def _await_file(workdir: Path, name: str, what: str, within_s: float) -> Path:
     deadline = time.monotonic() + within_s
-    while not (workdir / READY_FILE).exists():
+    while not (workdir / name).exists():
         if (workdir / FAILED_FILE).exists():
             raise RuntimeError(
                 "the embedded target failed to boot: " + (workdir / FAILED_FILE).read_text()
             )
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the embedded target was not ready within {within_s:.0f} s")
+            raise RuntimeError(
+                f"the embedded target's {what} was not ready within {within_s:.0f} s"
+            )
         time.sleep(0.02)
-    shared = json.loads((workdir / READY_FILE).read_text(encoding="utf-8"))
-    return Target.attach(shared, worker_input["secret"])
+    return workdir / name
+
+
+def attach_shared(worker_input: dict[str, Any], within_s: float = 90.0) -> Target:
+    workdir = Path(worker_input["workdir"])
+    ready = _await_file(workdir, READY_FILE, "database", within_s)
+    shared = json.loads(ready.read_text(encoding="utf-8"))
+    return Target.attach(
+        shared,
+        worker_input["secret"],
+        engine_starting=partial(_await_file, workdir, ENGINE_READY_FILE, "engine", within_s),
+    )

@@ -8,6 +8,7 @@ user opted in for) is ever reconfigured or written to destructively.
 
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class Target:
     _engines: list[EngineProcess] = field(default_factory=list, repr=False)
     _workdir: Path | None = None
     _owns_server: bool = True
+    _engine_starting: Callable[[], object] | None = field(default=None, repr=False)
 
     @property
     def other_user(self) -> str | None:
@@ -70,6 +72,18 @@ class Target:
         assert token is not None
         return token
 
+    @property
+    def engine_ready(self) -> bool:
+        return self._engine_starting is None
+
+    def await_engine(self) -> None:
+        """Wait until the target's engine serves. Only an embedded target booted without
+        waiting (see `boot_embedded`) can still be starting: its database is usable before the
+        engine is, so the scenarios that need only the database need not wait."""
+        if self._engine_starting is not None:
+            self._engine_starting()
+            self._engine_starting = None
+
     # -- what only a controlled target offers ---------------------------------------------
 
     def scratch_database(self, migrated: bool = True) -> str:
@@ -77,7 +91,9 @@ class Target:
         assert self._postgres is not None, "scratch databases need a server the suite controls"
         return self._postgres.create_database("rehearsal", migrated=migrated)
 
-    def start_engine(self, dsn: str, workers: int = 2, **env: str) -> EngineProcess:
+    def start_engine(
+        self, dsn: str, workers: int = 2, wait: bool = True, **env: str
+    ) -> EngineProcess:
         """Another engine process (e.g. with the flag off) on a database of our choosing."""
         assert self._jwt_secret is not None and self._workdir is not None
         environment = {
@@ -86,7 +102,7 @@ class Target:
             **env,
         }
         log_file = Path(tempfile.mkdtemp(dir=self._workdir)) / "engine.log"
-        engine = EngineProcess(dsn, log_file, environment, workers=workers).start()
+        engine = EngineProcess(dsn, log_file, environment, workers=workers).start(wait=wait)
         self._engines.append(engine)
         return engine
 
@@ -103,7 +119,12 @@ class Target:
         }
 
     @classmethod
-    def attach(cls, shared: dict[str, str], secret: str) -> "Target":
+    def attach(
+        cls,
+        shared: dict[str, str],
+        secret: str,
+        engine_starting: Callable[[], object] | None = None,
+    ) -> "Target":
         """A worker's handle on the controller's embedded target; stopping it stops only its own engines."""
         return cls(
             mode="embedded",
@@ -116,6 +137,7 @@ class Target:
             _postgres=EmbeddedPostgres.attach(shared["server"]),
             _workdir=Path(shared["workdir"]),
             _owns_server=False,
+            _engine_starting=engine_starting,
         )
 
     def stop(self) -> None:
@@ -143,8 +165,13 @@ def connect_staging(config: SuiteConfig) -> Target:
     )
 
 
-def boot_embedded(config: SuiteConfig, workdir: Path, secret: str | None = None) -> Target:
-    """Postgres (pgserver) + migrate + seed + `planning-engine serve` with the flag on."""
+def boot_embedded(
+    config: SuiteConfig, workdir: Path, secret: str | None = None, await_engine: bool = True
+) -> Target:
+    """Postgres (pgserver) + migrate + seed + `planning-engine serve` with the flag on.
+
+    With `await_engine=False` it returns as soon as the engine is spawned; `await_engine()`
+    on the target then waits for it to serve."""
     postgres = EmbeddedPostgres.start(workdir / "pg")
     try:
         postgres.prepare_template()
@@ -164,8 +191,11 @@ def boot_embedded(config: SuiteConfig, workdir: Path, secret: str | None = None)
             _postgres=postgres,
             _workdir=workdir,
         )
-        engine = target.start_engine(dsn, workers=4)
+        engine = target.start_engine(dsn, workers=4, wait=False)
         target.api_url, target.log = engine.url, EngineLog(engine.log_file)
+        target._engine_starting = engine.await_health
+        if await_engine:
+            target.await_engine()
         return target
     except BaseException:
         postgres.stop()

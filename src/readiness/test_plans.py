@@ -25,10 +25,6 @@ class TestPlans:
     evidence: Evidence
     progress: Progress
 
-    def on(self, api: PlanningApi) -> "TestPlans":
-        """The same service against another engine (the rollback drill's)."""
-        return TestPlans(api, self.target, self.config, self.evidence, self.progress)
-
     def request(self, profile: dict[str, Any] | None = None) -> str:
         body = {"userId": self.target.plan_user, **(profile or RUNBOOK_PLAN_REQUEST)}
         response = self.api.generate(body, self.target.token, self.evidence)
