@@ -222,16 +222,25 @@ def test_health_metrics_and_openapi(engine) -> None:
         "/metrics",
     }
     assert {"401", "403", "422"} <= set(spec["paths"]["/api/plans/generate"]["post"]["responses"])
-    assert {"401", "403", "404"} <= set(
-        spec["paths"]["/api/plans/jobs/{job_id}"]["get"]["responses"]
-    )
+    job_responses = set(spec["paths"]["/api/plans/jobs/{job_id}"]["get"]["responses"])
+    assert {"200", "401", "403", "404", "503"} <= job_responses
+    assert not job_responses & {"400", "409"}  # a read has no body to be malformed or to conflict
 
 
-def test_health_is_503_without_migrations(start_engine, bare_dsn: str) -> None:
+def test_without_migrations_every_endpoint_says_503_and_names_migrate(
+    start_engine, bare_dsn: str
+) -> None:
     engine = start_engine(bare_dsn, healthy=False)
-    response = httpx.get(f"{engine.url}/health")
-    assert response.status_code == 503
-    assert "planning-engine migrate" in response.json()["message"]
+    responses = [
+        httpx.get(f"{engine.url}/health"),
+        httpx.post(
+            f"{engine.url}/api/plans/generate", json=plan_request(), headers=bearer("test-user")
+        ),
+        httpx.get(f"{engine.url}/api/plans/jobs/{uuid.uuid4()}", headers=bearer("test-user")),
+    ]
+    for response in responses:
+        assert response.status_code == 503, response.text
+        assert "planning-engine migrate" in response.json()["message"]
 
 
 def test_empty_library_fails_the_job_with_the_cause(start_engine, dsn: str) -> None:

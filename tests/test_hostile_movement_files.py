@@ -138,6 +138,26 @@ CASES: dict[str, tuple[str, str, str]] = {
         CSV_HEADER + "back-squat,Back Squat,strength,barbell,hard\n",
         "movements[0].recommended_rpe: 'hard' is not a number",
     ),
+    "RPE NaN": (
+        ".json",
+        _json(_set(3, recommended_rpe=float("nan"))),
+        "movements[3] (pull-up).recommended_rpe: nan is not a number from 1 to 10",
+    ),
+    "CSV RPE NaN": (
+        ".csv",
+        CSV_HEADER + "back-squat,Back Squat,strength,barbell,nan\n",
+        "movements[0] (back-squat).recommended_rpe: nan is not a number",
+    ),
+    "RPE finer than the library keeps": (
+        ".json",
+        _json(_set(0, recommended_rpe=7.25)),
+        "movements[0] (back-squat).recommended_rpe: 7.25 has more than one decimal",
+    ),
+    "blank name": (
+        ".json",
+        _json(_set(4, name="   ")),
+        "movements[4] (overhead-press).name: is blank",
+    ),
     "not UTF-8": (".json", "", "is not UTF-8"),
 }
 
@@ -171,16 +191,38 @@ def test_a_sql_looking_name_is_stored_as_text(
     ).fetchone() == (name,)
 
 
-def _seed_process(dsn: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "planning_engine.cli", "seed", "--dsn", dsn],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+# Each seeder imports the engine, says it is ready, then waits for the go file: the four
+# imports start within a millisecond of each other, not a process start-up apart.
+_SEED_AT_GO = """
+import sys, time
+from pathlib import Path
+from planning_engine.cli import main
+ready, go, dsn = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+ready.touch()
+while not go.exists():
+    time.sleep(0.001)
+sys.exit(main(["seed", "--dsn", dsn]))
+"""
 
 
-def test_four_seeders_at_once_on_an_empty_database(dsn: str, db: psycopg.Connection) -> None:
-    seeders = [_seed_process(dsn) for _ in range(4)]
+def test_four_seeders_at_once_on_an_empty_database(
+    dsn: str, db: psycopg.Connection, tmp_path: Path
+) -> None:
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(4)]
+    seeders = [
+        subprocess.Popen(
+            [sys.executable, "-c", _SEED_AT_GO, str(flag), str(go), dsn],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for flag in ready
+    ]
+    deadline = time.monotonic() + 30
+    while not all(flag.exists() for flag in ready):
+        assert time.monotonic() < deadline, "the seeders never got ready"
+        time.sleep(0.005)
+    go.touch()
     assert [process.wait(timeout=60) for process in seeders] == [0, 0, 0, 0]
     assert table_counts(db)["movement_library"] == 8
     assert audit_actions(db) == {"imported": 8, "published": 8}
@@ -207,10 +249,10 @@ def test_a_seed_killed_mid_import_leaves_the_old_state(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    # Wait until the import holds its advisory lock: it is inside its transaction, writing.
-    while not db.execute(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-    ).fetchone()[0]:  # type: ignore[index]
+    # Wait until its uncommitted rows take space on disk: it is inside its transaction, writing.
+    staged_bytes = "SELECT pg_relation_size('movement_staging')"
+    before = db.execute(staged_bytes).fetchone()[0]  # type: ignore[index]
+    while db.execute(staged_bytes).fetchone()[0] < before + 1_000_000:  # type: ignore[index]
         assert process.poll() is None and time.monotonic() < deadline, (
             "the import ended before it could be killed"
         )

@@ -55,6 +55,26 @@ def test_summary_is_logged_as_movement_import(
     ) == (8, 8, 0, 0, 0)
 
 
+def test_a_refused_file_is_logged_as_movement_import_with_its_errors(
+    engine_cli, dsn: str, tmp_path: Path, monkeypatch
+) -> None:
+    log_file = tmp_path / "engine.log"
+    monkeypatch.setenv("PLANNING_ENGINE_LOG_FILE", str(log_file))
+    movements = _foundational()
+    movements[0]["recommended_rpe"] = 11
+    movements[1]["category"] = "yoga"
+    assert (
+        engine_cli(
+            "import-movements", "--file", str(_write(tmp_path, movements)), "--dsn", dsn
+        ).code
+        == 1
+    )
+    entries = [json.loads(line) for line in log_file.read_text().splitlines()]
+    (entry,) = [e for e in entries if e["message"] == "Movement import"]
+    assert (entry["level"], entry["errors"], entry["created"]) == ("error", 2, 0)
+    assert "nothing was imported" in entry["error"]
+
+
 def test_reimport_changes_nothing_and_writes_no_audit(
     engine_cli, dsn: str, db: psycopg.Connection
 ) -> None:
@@ -277,10 +297,26 @@ def test_file_above_the_size_limit_is_refused_before_parsing(
     engine_cli, dsn: str, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setenv("PLANNING_IMPORT_MAX_BYTES", "100")
-    path = _write(tmp_path, _foundational())
+    path = tmp_path / "movements.json"
+    path.write_text("[" + "{" * 200)  # broken JSON too: only the size may be reported
     result = engine_cli("import-movements", "--file", str(path), "--dsn", dsn)
     assert result.code == 1
     assert "above the import limit of 100 bytes" in result.err
+    assert "not valid JSON" not in result.err
+    with psycopg.connect(dsn) as conn:
+        assert set(table_counts(conn).values()) == {0}
+
+
+@pytest.mark.parametrize("limit", ["50MB", "-1", "lots"])
+def test_a_size_limit_that_is_not_a_byte_count_is_refused(
+    engine_cli, dsn: str, tmp_path: Path, monkeypatch, limit: str
+) -> None:
+    monkeypatch.setenv("PLANNING_IMPORT_MAX_BYTES", limit)
+    result = engine_cli(
+        "import-movements", "--file", str(_write(tmp_path, _foundational())), "--dsn", dsn
+    )
+    assert result.code == 1
+    assert f"PLANNING_IMPORT_MAX_BYTES is {limit!r}" in result.err
 
 
 def test_concurrent_imports_end_like_one(

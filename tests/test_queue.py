@@ -51,6 +51,33 @@ def test_job_of_a_killed_worker_completes_exactly_once(start_engine, seeded_dsn:
         ).fetchone() == (1,)
 
 
+def test_a_job_that_breaks_the_planner_fails_alone_and_the_workers_go_on(
+    start_engine, seeded_dsn: str
+) -> None:
+    """Rows the API would refuse (written by hand, or by an older client) fail with the cause;
+    every worker is still there for the jobs after them."""
+    with psycopg.connect(seeded_dsn, autocommit=True) as conn:
+        broken = [
+            str(
+                conn.execute(
+                    "INSERT INTO plan_jobs (user_id, request_data) VALUES ('test-user', %s)"
+                    " RETURNING job_id",
+                    (request,),
+                ).fetchone()[0]  # type: ignore[index]
+            )
+            for request in ("{}", '{"weeklyGoalDays": "four"}', "[]", '"text"')
+        ]
+    engine = start_engine(seeded_dsn, workers=2)
+    for job_id in broken:
+        job = wait_for_job(engine.url, job_id, bearer("test-user"))
+        assert job["status"] == "failed"
+        assert job["errorData"]["error"] == "internal error"
+        assert job["errorData"]["message"]
+    for job_id in _submit(engine.url, 6):
+        assert wait_for_job(engine.url, job_id, bearer("test-user"))["status"] == "completed"
+    assert "Plan generation failed" in engine.log_file.read_text()
+
+
 def test_a_job_fails_with_error_data_once_retries_are_used_up(
     start_engine, seeded_dsn: str
 ) -> None:
@@ -66,11 +93,14 @@ def test_a_job_fails_with_error_data_once_retries_are_used_up(
 
 def test_extra_worker_processes_share_the_queue(start_engine, seeded_dsn: str) -> None:
     api = start_engine(seeded_dsn, workers=0)
-    start_engine(seeded_dsn, command="worker", workers=2)
-    start_engine(seeded_dsn, command="worker", workers=2)
+    workers = [
+        start_engine(seeded_dsn, command="worker", workers=2),
+        start_engine(seeded_dsn, command="worker", workers=2, PLANNING_JWT_SECRET=""),  # no API
+    ]
     job_ids = _submit(api.url, 20)
     for job_id in job_ids:
         assert wait_for_job(api.url, job_id, bearer("test-user"))["status"] == "completed"
+    assert [w.process.poll() for w in workers] == [None, None]  # type: ignore[union-attr]
     with psycopg.connect(seeded_dsn) as conn:
         owners = conn.execute("SELECT count(*), count(DISTINCT job_id) FROM plans").fetchone()
     assert owners == (20, 20)

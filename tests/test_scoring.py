@@ -181,6 +181,12 @@ def test_compliance_target_precedence(request_: dict[str, Any], target: float) -
     assert compliance["metrics"]["weeklyGoalDays"] == target
 
 
+def test_a_planned_fallback_target_is_rounded_like_every_ratio() -> None:
+    seven_in_three_weeks = make_plan([[(1, "low"), (3, "low"), (5, "low")]] * 2 + [[(2, "low")]])
+    metrics = factor(score_plan(seven_in_three_weeks, {}, NOW), "compliance")["metrics"]
+    assert metrics["weeklyGoalDays"] == metrics["plannedWeeklySessions"] == 2.3333
+
+
 def test_compliance_without_positive_target_defaults_to_0_8() -> None:
     compliance = factor(score_plan(make_plan([[]]), {}, NOW), "compliance")
     assert compliance["score"] == 0.8

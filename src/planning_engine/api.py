@@ -89,8 +89,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such job"},
     409: {"model": ErrorBody, "description": "Idempotency key reused with a different body"},
     422: {"model": ErrorBody, "description": "Invalid body: fieldErrors lists each field"},
-    503: {"model": ErrorBody, "description": "Database unavailable"},
+    503: {"model": ErrorBody, "description": "Database unavailable or schema not applied"},
 }
+GENERATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: ERRORS[code] for code in (400, 401, 403, 409, 422, 503)
+}
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {code: ERRORS[code] for code in (401, 403, 404, 503)}
 
 
 class _AuthError(Exception):
@@ -216,7 +220,21 @@ def create_app(
             503, "database_unavailable", "the planning database is not answering; retry shortly"
         )
 
-    @app.post("/api/plans/generate", status_code=202, response_model=JobAccepted, responses=ERRORS)
+    @app.exception_handler(psycopg.errors.UndefinedTable)
+    @app.exception_handler(psycopg.errors.UndefinedColumn)
+    async def _schema_missing(request: Request, exc: Exception) -> JSONResponse:
+        return _error(
+            503,
+            "schema_outdated",
+            "the planning schema is not applied to this database: run `planning-engine migrate`",
+        )
+
+    @app.post(
+        "/api/plans/generate",
+        status_code=202,
+        response_model=JobAccepted,
+        responses=GENERATE_ERRORS,
+    )
     async def generate(
         body: GenerateRequest,
         user: User,
@@ -234,7 +252,7 @@ def create_app(
             )
         return JobAccepted(jobId=str(job["job_id"]), status=job["status"])
 
-    @app.get("/api/plans/jobs/{job_id}", response_model=JobView, responses=ERRORS)
+    @app.get("/api/plans/jobs/{job_id}", response_model=JobView, responses=JOB_ERRORS)
     async def get_job(job_id: str, user: User) -> Any:
         try:
             key = uuid.UUID(job_id)

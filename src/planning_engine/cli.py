@@ -50,7 +50,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 @command("import-movements")
 def _import_movements(args: argparse.Namespace) -> int:
-    from planning_engine.importer import import_movements, record_run
+    from planning_engine.importer import import_movements, log_refused_import, record_run
     from planning_engine.movement_file import read_movement_file
 
     path = Path(args.file)
@@ -61,6 +61,7 @@ def _import_movements(args: argparse.Namespace) -> int:
                 conn, records, actor=args.actor, publish=not args.no_publish, dry_run=args.dry_run
             )
         except InvalidInput as error:
+            log_refused_import(path.name, args.actor, error)
             if not args.dry_run:
                 _record_failure(conn, args.actor, path.name, str(error))
             raise
@@ -183,7 +184,9 @@ def _worker(args: argparse.Namespace) -> int:
     from planning_engine.service import run_workers
     from planning_engine.settings import ServiceSettings
 
-    settings = ServiceSettings.from_environment(resolve_dsn(args.dsn), workers=args.concurrency)
+    settings = ServiceSettings.from_environment(
+        resolve_dsn(args.dsn), workers=args.concurrency, verifies_tokens=False
+    )
     with connect(settings.dsn):
         pass
     run_workers(settings)

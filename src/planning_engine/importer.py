@@ -8,6 +8,7 @@ rows and audit counts as one.
 """
 
 import json
+import logging
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -179,6 +180,24 @@ def _refuse_name_conflicts(conn: psycopg.Connection) -> None:
             problems,
             "rename the movements, or archive / truncate the existing ones; nothing was written",
         )
+
+
+def log_refused_import(source: str, actor: str, error: InvalidInput) -> None:
+    """The runbook greps the log for `Movement import`: a refused file shows there too, with
+    its error count, so a failed seed is not mistaken for one that never ran."""
+    log_event(
+        log,
+        "Movement import",
+        logging.ERROR,
+        source=source,
+        actor=actor,
+        created=0,
+        updated=0,
+        unchanged=0,
+        published=0,
+        errors=len(error.problems) or 1,
+        error=error.cause,
+    )
 
 
 def record_run(

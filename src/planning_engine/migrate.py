@@ -1,7 +1,8 @@
 """Versioned schema migrations, applied in order and recorded in `schema_migrations`.
 
-Each file under `migrations/` runs once, in its own transaction, under an advisory lock so
-that two engines starting together cannot apply the same migration twice.
+Each file under `migrations/` runs once. The pending ones run in one transaction, under an
+advisory lock: a failing migration leaves the schema as it was, and two engines starting
+together cannot apply the same migration twice.
 """
 
 import hashlib

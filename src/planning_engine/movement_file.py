@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,8 +70,15 @@ def schema_errors(record: Any) -> list[Any]:
 
 
 def max_import_bytes() -> int:
-    raw = os.environ.get(MAX_BYTES_VARIABLE, "")
-    return int(raw) if raw.isdigit() else DEFAULT_MAX_BYTES
+    raw = os.environ.get(MAX_BYTES_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_MAX_BYTES
+    if not raw.isdigit():
+        raise InvalidInput(
+            f"{MAX_BYTES_VARIABLE} is {raw!r}, not a number of bytes",
+            fix=f"set it to a whole number such as {DEFAULT_MAX_BYTES}, or unset it",
+        )
+    return int(raw)
 
 
 def detect_format(path: Path, explicit: str | None) -> str:
@@ -197,6 +205,9 @@ def validate_records(raw_records: Iterable[Any], source: str = "input") -> list[
             problems.append(f"{label}{field}: {_describe(error)}")
         if errors:
             continue
+        if value_problems := _value_problems(label, raw):
+            problems.extend(value_problems)
+            continue
         movement_id, name = raw["movement_id"], raw["name"].strip()
         if movement_id in seen_ids:
             problems.append(f"{label}.movement_id: duplicate of movements[{seen_ids[movement_id]}]")
@@ -214,6 +225,21 @@ def validate_records(raw_records: Iterable[Any], source: str = "input") -> list[
             f"{source}: {len(problems)} problem(s) found, nothing was imported", problems, _FIX
         )
     return records
+
+
+def _value_problems(label: str, raw: dict[str, Any]) -> list[str]:
+    """What the schema lets through but the library cannot store faithfully."""
+    problems = []
+    if not raw["name"].strip():
+        problems.append(f"{label}.name: is blank")
+    rpe = raw["recommended_rpe"]
+    if not math.isfinite(rpe):
+        problems.append(f"{label}.recommended_rpe: {rpe} is not a number from 1 to 10")
+    elif round(rpe, 1) != rpe:
+        problems.append(
+            f"{label}.recommended_rpe: {rpe} has more than one decimal (the library keeps 0.1 steps)"
+        )
+    return problems
 
 
 def _record_label(index: int, raw: Any) -> str:

@@ -213,7 +213,7 @@ def _compliance(planned: float, request: Mapping[str, Any]) -> Factor:
         target = planned if availability is None else availability
     metrics: dict[str, int | float] = {
         "plannedWeeklySessions": round4(planned),
-        "weeklyGoalDays": target,
+        "weeklyGoalDays": target if type(target) is int else round4(target),
     }
     if availability is not None:
         metrics["availabilityDays"] = availability

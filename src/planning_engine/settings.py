@@ -34,9 +34,12 @@ class ServiceSettings:
     faults: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def from_environment(cls, dsn: str, workers: int | None = None) -> "ServiceSettings":
+    def from_environment(
+        cls, dsn: str, workers: int | None = None, verifies_tokens: bool = True
+    ) -> "ServiceSettings":
+        """Settings of `serve` (which verifies tokens) or `worker` (which has no API)."""
         secret = os.environ.get(JWT_SECRET_VARIABLE, "")
-        if len(secret) < 32:
+        if verifies_tokens and len(secret) < 32:
             raise ConfigurationError(
                 f"{JWT_SECRET_VARIABLE} is {'unset' if not secret else 'shorter than 32 characters'}",
                 f"export {JWT_SECRET_VARIABLE} with a random value of at least 32 characters (RFC 7518 for HS256)",

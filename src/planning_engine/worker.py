@@ -128,6 +128,8 @@ class WorkerPool:
                     attempt, "Database unavailable to worker; retrying", error, worker=owner
                 )
                 attempt += 1
+            except Exception as error:  # a bug must cost one job at most, never the worker
+                log_event(log, "Worker error", logging.ERROR, worker=owner, error=repr(error))
 
     async def process(self, job: jobs.ClaimedJob, owner: str) -> None:
         faults = self.settings.faults
@@ -140,19 +142,13 @@ class WorkerPool:
                 raise planner.PlanningError("injected failure (PLANNING_ENGINE_FAULTS=fail_jobs)")
             plan = planner.generate_plan(job.request, movements)
         except planner.PlanningError as error:
-            async with self.pool.connection() as conn:
-                await jobs.fail(
-                    conn, job, owner, {"error": "plan generation failed", "message": error.cause}
-                )
-            self.metrics.job_failures.inc()
-            log_event(
-                log,
-                "Plan generation failed",
-                logging.ERROR,
-                job_id=str(job.job_id),
-                error=error.cause,
-            )
+            await self._fail(job, owner, "plan generation failed", error.cause)
             return
+        except Exception as error:  # e.g. a request row written by hand that the API would refuse
+            await self._fail(job, owner, "internal error", f"{type(error).__name__}: {error}")
+            return
+        async with self.pool.connection() as conn:
+            await jobs.set_progress(conn, job, owner, 60)
         result = self._result(job, plan)
         stored_result: dict[str, Any] | None = result
         if "empty_result" in faults:
@@ -169,6 +165,13 @@ class WorkerPool:
                 )
                 return
         self.metrics.plans_generated.inc()
+
+    async def _fail(self, job: jobs.ClaimedJob, owner: str, error: str, cause: str) -> None:
+        """A job that cannot succeed on retry: failed at once, with the cause in error_data."""
+        async with self.pool.connection() as conn:
+            await jobs.fail(conn, job, owner, {"error": error, "message": cause})
+        self.metrics.job_failures.inc()
+        log_event(log, "Plan generation failed", logging.ERROR, job_id=str(job.job_id), error=cause)
 
     def _result(self, job: jobs.ClaimedJob, plan: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {"planId": str(uuid.uuid4()), "summary": planner.summarise(plan)}
