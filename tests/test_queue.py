@@ -36,19 +36,34 @@ def _await_status(dsn: str, job_id: str, status: str, within_s: float = 15.0) ->
             time.sleep(0.02)
 
 
-def test_job_of_a_killed_worker_completes_exactly_once(start_engine, seeded_dsn: str) -> None:
-    stuck = start_engine(seeded_dsn, PLANNING_ENGINE_FAULTS="hold_jobs", PLANNING_LEASE_SECONDS="2")
-    (job_id,) = _submit(stuck.url)
-    _await_status(seeded_dsn, job_id, "processing")
+def test_jobs_of_a_killed_worker_process_complete_exactly_once(
+    start_engine, seeded_dsn: str
+) -> None:
+    """A `worker` process holding four jobs is SIGKILLed; another takes them over once their
+    leases expire: each ends completed once, with one plan, within lease + 5 s of the kill."""
+    lease_s = 2.0
+    api = start_engine(seeded_dsn, workers=0)
+    stuck = start_engine(
+        seeded_dsn,
+        command="worker",
+        workers=4,
+        PLANNING_ENGINE_FAULTS="hold_jobs",
+        PLANNING_LEASE_SECONDS=str(lease_s),
+    )
+    job_ids = _submit(api.url, 4)
+    for job_id in job_ids:
+        _await_status(seeded_dsn, job_id, "processing")
     stuck.kill()
-    healthy = start_engine(seeded_dsn, PLANNING_LEASE_SECONDS="2")
-    job = wait_for_job(healthy.url, job_id, bearer("test-user"), within_s=2 + 5)
-    assert job["status"] == "completed"
-    assert job["retryCount"] >= 1
+    killed_at = time.monotonic()
+    start_engine(seeded_dsn, command="worker", workers=2, PLANNING_LEASE_SECONDS=str(lease_s))
+    for job_id in job_ids:
+        job = wait_for_job(api.url, job_id, bearer("test-user"), within_s=lease_s + 5)
+        assert job["status"] == "completed"
+        assert job["retryCount"] == 1
+    assert time.monotonic() - killed_at <= lease_s + 5
     with psycopg.connect(seeded_dsn) as conn:
-        assert conn.execute(
-            "SELECT count(*) FROM plans WHERE job_id = %s", (job_id,)
-        ).fetchone() == (1,)
+        plans = dict(conn.execute("SELECT job_id::text, count(*) FROM plans GROUP BY 1").fetchall())
+    assert plans == dict.fromkeys(job_ids, 1)
 
 
 def test_a_job_that_breaks_the_planner_fails_alone_and_the_workers_go_on(
@@ -106,13 +121,27 @@ def test_extra_worker_processes_share_the_queue(start_engine, seeded_dsn: str) -
     assert owners == (20, 20)
 
 
+def _completed(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT count(*) FROM plan_jobs WHERE status = 'completed'").fetchone()[
+            0
+        ]  # type: ignore[index]
+
+
 def test_engine_rides_out_a_postgres_restart(start_engine, postgres, seeded_dsn: str) -> None:
+    """200 jobs queued, the workers part-way through them, then Postgres stops and starts."""
     if postgres._server is None:
         pytest.skip("PLANNING_TEST_DATABASE_URL server: restarting it is not ours to do")
-    engine = start_engine(seeded_dsn)
-    job_ids = _submit(engine.url, 200)
+    api = start_engine(seeded_dsn, workers=0)
+    job_ids = _submit(api.url, 200)
+    engine = start_engine(seeded_dsn, workers=1)  # one worker: the 200 take a while
+    deadline = time.monotonic() + 15
+    while (done := _completed(seeded_dsn)) == 0:
+        assert time.monotonic() < deadline, "the worker never completed a job"
+        time.sleep(0.002)
     postgres.pause()
     try:
+        assert done < 200, "every job had completed before Postgres stopped: nothing in flight"
         assert httpx.get(f"{engine.url}/health", timeout=10).status_code == 503
     finally:
         postgres.resume()
@@ -121,9 +150,9 @@ def test_engine_rides_out_a_postgres_restart(start_engine, postgres, seeded_dsn:
         assert time.monotonic() < deadline, "engine never reported healthy after the restart"
         time.sleep(0.05)
     job_ids += _submit(engine.url, 10)
-    for job_id in job_ids:
+    for job_id in job_ids:  # well within the 30 s lease: no job waits for the lease reaper
         assert (
-            wait_for_job(engine.url, job_id, bearer("test-user"), within_s=20)["status"]
+            wait_for_job(engine.url, job_id, bearer("test-user"), within_s=10)["status"]
             == "completed"
         )
     with psycopg.connect(seeded_dsn) as conn:

@@ -12,9 +12,11 @@ import os
 import socket
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import psycopg
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from planning_engine import jobs, planner, scoring
@@ -25,6 +27,7 @@ from planning_engine.metrics import EngineMetrics
 from planning_engine.settings import ServiceSettings
 
 log = get_logger("worker")
+T = TypeVar("T")
 RECONNECT_BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 
@@ -135,8 +138,7 @@ class WorkerPool:
         faults = self.settings.faults
         if "hold_jobs" in faults:
             return  # rehearsal of a stuck worker: the job stays processing until its lease expires
-        async with self.pool.connection() as conn:
-            movements = await jobs.published_movements(conn)
+        movements = await self._while_held(job, jobs.published_movements)
         try:
             if "fail_jobs" in faults:
                 raise planner.PlanningError("injected failure (PLANNING_ENGINE_FAULTS=fail_jobs)")
@@ -147,29 +149,52 @@ class WorkerPool:
         except Exception as error:  # e.g. a request row written by hand that the API would refuse
             await self._fail(job, owner, "internal error", f"{type(error).__name__}: {error}")
             return
-        async with self.pool.connection() as conn:
-            await jobs.set_progress(conn, job, owner, 60)
+        await self._while_held(job, lambda conn: jobs.set_progress(conn, job, owner, 60))
         result = self._result(job, plan)
         stored_result: dict[str, Any] | None = result
         if "empty_result" in faults:
             stored_result = None
         if "scoring_not_persisted" in faults:
             result.pop("scoring", None)  # the plan keeps it; the API puts it back into its response
-        async with self.pool.connection() as conn:
-            if not await jobs.complete(conn, job, owner, plan, result["planId"], stored_result):
-                log_event(
-                    log,
-                    "Job lease lost before completion; result discarded",
-                    logging.WARNING,
-                    job_id=str(job.job_id),
-                )
-                return
+        completed = await self._while_held(
+            job,
+            lambda conn: jobs.complete(conn, job, owner, plan, result["planId"], stored_result),
+        )
+        if not completed:
+            log_event(
+                log,
+                "Job lease lost before completion; result discarded",
+                logging.WARNING,
+                job_id=str(job.job_id),
+            )
+            return
         self.metrics.plans_generated.inc()
+
+    async def _while_held(
+        self, job: jobs.ClaimedJob, step: Callable[[AsyncConnection], Awaitable[T]]
+    ) -> T:
+        """Run one database step of a claimed job, waiting out an outage: the lease is this
+        worker's, so it finishes the job itself as soon as Postgres is back rather than leaving
+        it to the lease reaper (a lease later). Completing is safe to repeat: only the lease
+        holder's update of a processing job counts."""
+        attempt = 0
+        while True:
+            try:
+                async with self.pool.connection() as conn:
+                    return await step(conn)
+            except (psycopg.OperationalError, OSError, TimeoutError) as error:
+                if self._stopping.is_set():
+                    raise
+                await _back_off(
+                    attempt, "Database unavailable mid-job; retrying", error, job_id=str(job.job_id)
+                )
+                attempt += 1
 
     async def _fail(self, job: jobs.ClaimedJob, owner: str, error: str, cause: str) -> None:
         """A job that cannot succeed on retry: failed at once, with the cause in error_data."""
-        async with self.pool.connection() as conn:
-            await jobs.fail(conn, job, owner, {"error": error, "message": cause})
+        await self._while_held(
+            job, lambda conn: jobs.fail(conn, job, owner, {"error": error, "message": cause})
+        )
         self.metrics.job_failures.inc()
         log_event(log, "Plan generation failed", logging.ERROR, job_id=str(job.job_id), error=cause)
 
