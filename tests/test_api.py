@@ -168,6 +168,9 @@ def test_unknown_job_is_404(engine, job_id: str) -> None:
         ({"experience": "guru"}, "experience"),
         ({"availabilityDays": "four"}, "availabilityDays"),
         ({"goals": ["juggling"]}, "goals.0"),
+        ({"weeklyGoalDays": True}, "weeklyGoalDays"),
+        ({"selectedDaysPerWeek": 0}, "selectedDaysPerWeek"),
+        ({"userId": "test\x00user"}, "userId"),
     ],
 )
 def test_invalid_bodies_list_their_field_errors(
@@ -178,6 +181,20 @@ def test_invalid_bodies_list_their_field_errors(
     )
     assert response.status_code == 422
     assert field in [e["field"] for e in response.json()["fieldErrors"]]
+
+
+def test_fields_the_engine_does_not_know_are_accepted_and_not_stored(
+    engine, seeded_dsn: str
+) -> None:
+    response = _generate(engine, clientVersion="9.1", notes={"text": "nul \x00 inside"})
+    assert response.status_code == 202
+    job = wait_for_job(engine.url, response.json()["jobId"], bearer("test-user"))
+    assert job["status"] == "completed"
+    with psycopg.connect(seeded_dsn) as conn:
+        (stored,) = conn.execute(
+            "SELECT request_data FROM plan_jobs WHERE job_id = %s", (job["jobId"],)
+        ).fetchone()  # type: ignore[misc]
+    assert "clientVersion" not in stored and "notes" not in stored
 
 
 def test_malformed_json_is_400(engine) -> None:

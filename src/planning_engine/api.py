@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planning_engine import __version__, jobs
@@ -40,17 +40,29 @@ Goal = Literal[
 
 
 class GenerateRequest(BaseModel):
-    """The runbook's request body; more optional fields are accepted and kept with the job."""
+    """The runbook's request body. Fields it does not know are accepted and left out of the
+    job (a client may send more than this engine uses); the user id may hold any character but
+    NUL, which Postgres text cannot store."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="ignore")
 
-    userId: str = Field(min_length=1, max_length=128)
+    userId: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00]+$")
     weeklyGoalDays: int = Field(ge=1, le=7)
     availabilityDays: int = Field(ge=1, le=7)
     goals: list[Goal] = Field(min_length=1, max_length=8)
     experience: Literal["beginner", "intermediate", "advanced"]
     durationWeeks: int = Field(default=12, ge=1, le=52)
     selectedDaysPerWeek: int | None = Field(default=None, ge=1, le=7)
+
+    @field_validator(
+        "weeklyGoalDays", "availabilityDays", "durationWeeks", "selectedDaysPerWeek", mode="before"
+    )
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        """JSON's true is not a count, though Python's bool is an int."""
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number, not true/false")
+        return value
 
 
 class JobAccepted(BaseModel):
