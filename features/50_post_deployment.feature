@@ -45,3 +45,15 @@ Feature: Post-deployment validation within 1 hour
   @readonly
   Scenario: No scoring calculation errors are logged
     Then the engine log has no scoring calculation errors
+
+  @writes
+  Scenario: The contract validator passes the scoring stored on staging
+    Given scoring is expected to be enabled
+    And a test plan has been generated through the API
+    Then every recent scoring payload stored in the database passes the contract validator
+
+  @writes
+  Scenario: Scoring is logged for the test plan
+    Given scoring is expected to be enabled
+    And a test plan has been generated through the API
+    Then the engine log records fixed-weight scoring for the test plan with its total

@@ -11,7 +11,7 @@ from planning_engine.importer import import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from readiness import runbook_sql
-from readiness.checks import expect, fail
+from readiness.checks import contract_findings, expect, fail
 from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
@@ -197,6 +197,17 @@ def recent_scoring(database: DatabaseProbe, evidence: Evidence, version: str) ->
         expected=f"version {SCORING_VERSION}, total in [0, 1]",
         fix="contract",
     )
+
+
+@then("every recent scoring payload stored in the database passes the contract validator")
+def stored_scoring_valid(database: DatabaseProbe, evidence: Evidence) -> None:
+    rows = database.query(runbook_sql.RECENT_SCORING_PAYLOADS, evidence).as_dicts()
+    expect(
+        bool(rows), found="no scored job in the last hour", expected="the test plan's", fix="flag"
+    )
+    findings = contract_findings(row["scoring"] for row in rows)
+    evidence.findings(f"contract validator over {len(rows)} stored payload(s)", findings, [])
+    expect(not findings, found=findings, expected="no contract errors", fix="contract")
 
 
 @then(parsers.parse('the runbook query "{name}" completes within the SLA'))

@@ -79,6 +79,22 @@ def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
     )
 
 
+@then("the engine log records fixed-weight scoring for the test plan with its total")
+def scoring_logged(target: Target, state: ScenarioState, evidence: Evidence) -> None:
+    assert state.job is not None
+    job_id, total = state.job["jobId"], state.scoring().get("total")
+    lines = [
+        e for e in _log(target).grep("Applied fixed-weight scoring") if e.get("job_id") == job_id
+    ]
+    evidence.note(f'grep "Applied fixed-weight scoring" | grep {job_id}', lines=lines)
+    expect(
+        [line.get("total") for line in lines] == [total],
+        found=f"{len(lines)} line(s) for job {job_id}: {lines[:2]}",
+        expected=f"one line with total {total}",
+        fix="logs",
+    )
+
+
 @given("the target exposes metrics")
 def metrics_available(api: PlanningApi, state: ScenarioState, evidence: Evidence) -> None:
     samples = api.metrics(evidence)
@@ -109,7 +125,7 @@ def metric_movements(state: ScenarioState) -> None:
 @then("the metric of movement import failures is 0")
 def metric_import_failures(state: ScenarioState) -> None:
     value = _metric(state, "planning_movement_import_failures")
-    expect(value == 0, found=f"{value:g} failed imports", expected="0", fix="metrics")
+    expect(value == 0, found=f"{value:g} failed imports", expected="0", fix="imports")
 
 
 @then("the metric of scoring errors is 0")

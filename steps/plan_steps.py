@@ -11,7 +11,7 @@ from planning_engine.contract import validate_scoring
 from planning_engine.seeding import seed_foundational
 from readiness import runbook_sql
 from readiness.api_client import PlanningApi
-from readiness.checks import expect, fail
+from readiness.checks import expect
 from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
@@ -19,14 +19,6 @@ from readiness.expectations import RUNBOOK_PLAN_REQUEST
 from readiness.plugin import ScenarioState
 from readiness.target import Target
 from readiness.test_plans import Progress, TestPlans
-
-
-def _scoring(state: ScenarioState) -> dict[str, Any]:
-    assert state.job is not None
-    scoring = (state.job.get("resultData") or {}).get("scoring")
-    if scoring is None:
-        fail(f"job {state.job['jobId']} completed without resultData.scoring", "flag")
-    return scoring
 
 
 @when("the runbook's test plan is requested through the API")
@@ -72,13 +64,13 @@ def shared_test_plan(
 
 @then(parsers.parse('the job result carries scoring version "{version}"'))
 def scoring_version(state: ScenarioState, version: str) -> None:
-    found = _scoring(state).get("version")
+    found = state.scoring().get("version")
     expect(found == version, found=f"version {found!r}", expected=repr(version), fix="contract")
 
 
 @then("the scoring total is between 0 and 1")
 def scoring_total(state: ScenarioState) -> None:
-    total = _scoring(state).get("total")
+    total = state.scoring().get("total")
     expect(
         isinstance(total, int | float) and 0 <= total <= 1,
         found=f"total {total!r}",
@@ -89,12 +81,12 @@ def scoring_total(state: ScenarioState) -> None:
 
 @then("the API response carries a scoring payload")
 def response_has_scoring(state: ScenarioState) -> None:
-    _scoring(state)
+    state.scoring()
 
 
 @then("the scoring stored for the job equals the scoring in the API response")
 def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: Evidence) -> None:
-    returned = _scoring(state)
+    returned = state.scoring()
     assert state.job is not None
     stored = database.query(
         "SELECT result_data->'scoring' AS scoring FROM plan_jobs WHERE job_id = %s;",
@@ -105,7 +97,7 @@ def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: E
         stored is not None,
         found="plan_jobs.result_data has no scoring",
         expected="the scoring returned by the API",
-        fix="flag",
+        fix="persistence",
     )
     differences = _differences(stored, returned)
     expect(
@@ -129,7 +121,7 @@ def _differences(stored: Any, returned: Any, path: str = "$") -> list[str]:
 
 @then("the scoring payload passes the contract validator")
 def scoring_valid(state: ScenarioState, evidence: Evidence) -> None:
-    report = validate_scoring(_scoring(state))
+    report = validate_scoring(state.scoring())
     evidence.findings(
         "fixed-weight-v1 contract validator",
         [str(e) for e in report.errors],
@@ -209,7 +201,7 @@ def plan_while_flag_on(
         seed_foundational(conn, actor="readiness-suite")
     state.engine = target.start_engine(state.scratch_dsn, FEATURE_V1_PLANNING_SCORING="true")
     state.earlier_job = state.job = _drill_plan(target, state, suite_config, evidence, progress)
-    _scoring(state)
+    state.scoring()
 
 
 @when("the engine is restarted with the scoring flag off")

@@ -25,14 +25,16 @@ def database_accepts_connections(database: DatabaseProbe, evidence: Evidence) ->
 
 
 @then("the configuration expects scoring to be enabled")
-def configuration_expects_scoring(suite_config: SuiteConfig) -> None:
+def configuration_expects_scoring(suite_config: SuiteConfig, evidence: Evidence) -> None:
+    """The runbook deploys with scoring on. A run told the target has it off checks what it
+    can, and reports the scoring criteria as not verified: INCOMPLETE, never GO."""
     value = os.environ.get(FLAG_VARIABLE, "true (default)")
-    expect(
-        suite_config.scoring_expected,
-        found=f"{FLAG_VARIABLE}={value}",
-        expected='"true" or "1"',
-        fix="flag",
-    )
+    evidence.note("expected flag state", **{FLAG_VARIABLE: value})
+    if not suite_config.scoring_expected:
+        pytest.skip(
+            f"{FLAG_VARIABLE}={value}: this run checks a target with scoring off, so the "
+            'runbook\'s scoring criteria are not verified; set it to "true" to check them'
+        )
 
 
 @given("scoring is expected to be enabled")

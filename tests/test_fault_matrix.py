@@ -51,6 +51,8 @@ PLAN_OUTLINE = frozenset(
         "beginner-power-1",
     )
 )
+STORED_CONTRACT = frozenset({"test_the_contract_validator_passes_the_scoring_stored_on_staging"})
+SCORING_LOGGED = frozenset({"test_scoring_is_logged_for_the_test_plan"})
 SCORED_PLAN = (
     frozenset(
         {
@@ -62,8 +64,11 @@ SCORED_PLAN = (
         }
     )
     | PLAN_OUTLINE
+    | STORED_CONTRACT
+    | SCORING_LOGGED
 )
-CONTRACT = frozenset({"test_scoring_matches_the_contract"}) | PLAN_OUTLINE
+API_CONTRACT = frozenset({"test_scoring_matches_the_contract"}) | PLAN_OUTLINE
+CONTRACT = API_CONTRACT | STORED_CONTRACT
 # A wrong version or total also fails the runbook's own version / total checks.
 VERSION_OR_TOTAL = frozenset(
     {
@@ -95,6 +100,7 @@ ALL_DATABASE = frozenset(
         "test_every_audited_movement_is_in_the_library",
         "test_recent_completed_plans_carry_valid_scoring_in_the_database",
         "test_scoring_is_persisted_in_the_database_as_returned",
+        *STORED_CONTRACT,
         *(
             f"test_the_runbook_query_query_runs_within_the_sla[{q}]"
             for q in (
@@ -113,13 +119,14 @@ ALL_DATABASE = frozenset(
 
 @dataclass(frozen=True)
 class Fault:
-    """A broken staging: `fails` are exactly the scenarios that must fail, each naming a runbook fix;
-    `fix` is the one the fault's own criterion must name."""
+    """A broken staging: `fails` are exactly the scenarios that must fail, each naming a runbook
+    fix; one of them says both what was found (`cause`) and the criterion's own fix (`fix`)."""
 
     name: str
     criterion: str
     fails: frozenset[str]
     fix: str
+    cause: str
     sql: str = ""
     engine_env: dict[str, str] = field(default_factory=dict)
     suite_env: dict[str, str] = field(default_factory=dict)
@@ -139,20 +146,23 @@ FAULTS = [
         },
         "planning-engine migrate",
         sql="DROP TABLE movement_audit_log",
+        cause="no table movement_audit_log",
     ),
     Fault(
         "Postgres unreachable",
         "Prerequisites: database credentials",
         ALL_DATABASE,
-        "cannot reach Postgres",
+        "verify the DSN format and credentials",
         suite_env={"PLANNING_DATABASE_URL": "unreachable"},
+        cause="cannot reach Postgres at 127.0.0.1",
     ),
     Fault(
         "wrong password",
         "Prerequisites: database credentials",
         ALL_DATABASE,
-        "rejected the credentials",
+        "verify the DSN format and credentials",
         suite_env={"PLANNING_DATABASE_URL": "wrong-password"},
+        cause="rejected the credentials",
     ),
     # seeding
     Fault(
@@ -171,6 +181,7 @@ FAULTS = [
         },
         "re-seed with `planning-engine seed`",
         sql="DELETE FROM movement_library",
+        cause="movement_library has 0 rows",
     ),
     Fault(
         "7 of 8 movements",
@@ -183,6 +194,7 @@ FAULTS = [
         | {"test_every_audited_movement_is_in_the_library"},
         "re-seed with `planning-engine seed`",
         sql="DELETE FROM movement_library WHERE movement_id = 'assault-bike'",
+        cause="movement_library has 7 rows",
     ),
     Fault(
         "one movement left draft",
@@ -190,6 +202,7 @@ FAULTS = [
         STATUS | RESEED | METRIC_COUNT,
         "re-seed with `planning-engine seed`",
         sql="UPDATE movement_library SET status = 'draft' WHERE movement_id = 'deadlift'",
+        cause="{'published': 7, 'draft': 1}",
     ),
     Fault(
         "duplicate movement name",
@@ -199,6 +212,7 @@ FAULTS = [
         sql="ALTER TABLE movement_library DROP CONSTRAINT movement_library_name_key;"
         " INSERT INTO movement_library (movement_id, name, category, recommended_rpe, content_hash, status)"
         " VALUES ('back-squat-copy', 'Back Squat', 'strength', 8, 'x', 'draft')",
+        cause="duplicated names [('Back Squat', 2)]",
     ),
     Fault(
         "audit log missing the published rows",
@@ -206,6 +220,7 @@ FAULTS = [
         frozenset({"test_the_audit_log_matches_the_import_and_publish_actions"}),
         "Rollback: Movement Seeding",
         sql="DELETE FROM movement_audit_log WHERE action = 'published'",
+        cause="found {'imported': 8}",
     ),
     Fault(
         "audit rows for a movement not in the library",
@@ -213,6 +228,7 @@ FAULTS = [
         frozenset({"test_every_audited_movement_is_in_the_library"}),
         "Rollback: Movement Seeding",
         sql="INSERT INTO movement_audit_log (movement_id, action, actor) VALUES ('ghost-lift', 'updated', 'x')",
+        cause="not in the library: ['ghost-lift']",
     ),
     # scoring
     Fault(
@@ -221,6 +237,7 @@ FAULTS = [
         SCORED_PLAN | {"test_the_engine_evaluates_the_scoring_flag_as_enabled"},
         "FEATURE_V1_PLANNING_SCORING=true",
         engine_env={"FEATURE_V1_PLANNING_SCORING": "false"},
+        cause="completed without resultData.scoring",
     ),
     Fault(
         "version fixed-weight-v2",
@@ -228,6 +245,7 @@ FAULTS = [
         CONTRACT | VERSION_OR_TOTAL,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_version_v2"},
+        cause="version 'fixed-weight-v2'",
     ),
     Fault(
         "total 1.2",
@@ -235,6 +253,7 @@ FAULTS = [
         CONTRACT | VERSION_OR_TOTAL,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_total_out_of_range"},
+        cause="total 1.2",
     ),
     Fault(
         "weights sum to 0.9",
@@ -242,6 +261,7 @@ FAULTS = [
         CONTRACT,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_weights_0_9"},
+        cause="weights sum to 0.9",
     ),
     Fault(
         "contribution != weight x score",
@@ -249,6 +269,7 @@ FAULTS = [
         CONTRACT,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_bad_contribution"},
+        cause="contribution: 0.3 is not weight x score",
     ),
     Fault(
         "missing factor",
@@ -256,6 +277,7 @@ FAULTS = [
         CONTRACT,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_missing_factor"},
+        cause="'performance' is a required property",
     ),
     Fault(
         "evaluatedAt not a date",
@@ -263,25 +285,27 @@ FAULTS = [
         CONTRACT,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_bad_timestamp"},
+        cause="'not-a-date' is not a 'date-time'",
     ),
     Fault(
         "scoring in the response but not persisted",
         "scoring persisted",
-        frozenset(
-            {
-                "test_scoring_is_persisted_in_the_database_as_returned",
-                "test_recent_completed_plans_carry_valid_scoring_in_the_database",
-            }
-        ),
-        "FEATURE_V1_PLANNING_SCORING=true",
+        STORED_CONTRACT
+        | {
+            "test_scoring_is_persisted_in_the_database_as_returned",
+            "test_recent_completed_plans_carry_valid_scoring_in_the_database",
+        },
+        "Verify scoring persisted in database",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_not_persisted"},
+        cause="plan_jobs.result_data has no scoring",
     ),
     Fault(
         "persisted scoring differs from the response",
         "scoring persisted",
-        CONTRACT | {"test_scoring_is_persisted_in_the_database_as_returned"},
+        API_CONTRACT | SCORING_LOGGED | {"test_scoring_is_persisted_in_the_database_as_returned"},
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_response_differs"},
+        cause="the stored scoring differs at $.total",
     ),
     # jobs
     Fault(
@@ -291,6 +315,7 @@ FAULTS = [
         "plan workers are running",
         suite_env={"PLANNING_JOB_DEADLINE_S": "1"},
         workers=0,
+        cause="is still queued after 1 s",
     ),
     Fault(
         "jobs fail",
@@ -302,6 +327,7 @@ FAULTS = [
         },
         "plan workers are running",
         engine_env={"PLANNING_ENGINE_FAULTS": "fail_jobs"},
+        cause="failed with errorData",
     ),
     Fault(
         "job completes without resultData",
@@ -309,6 +335,7 @@ FAULTS = [
         SCORED_PLAN | {"test_one_user_cannot_read_another_users_job"},
         "plan workers are running",
         engine_env={"PLANNING_ENGINE_FAULTS": "empty_result"},
+        cause="completed with resultData None",
     ),
     # security
     Fault(
@@ -317,6 +344,7 @@ FAULTS = [
         frozenset({"test_requests_without_a_token_are_rejected"}),
         "valid bearer token",
         engine_env={"PLANNING_ENGINE_FAULTS": "no_auth"},
+        cause="found 202, expected 401",
     ),
     Fault(
         "one user's job readable by another",
@@ -324,6 +352,7 @@ FAULTS = [
         frozenset({"test_one_user_cannot_read_another_users_job"}),
         "check job ownership",
         engine_env={"PLANNING_ENGINE_FAULTS": "no_ownership_check"},
+        cause="found 200, expected 403",
     ),
     # performance
     Fault(
@@ -333,9 +362,10 @@ FAULTS = [
             f"test_the_runbook_query_query_runs_within_the_sla[{q}]"
             for q in ("movement count", "movement listing", "status counts", "duplicate names")
         ),
-        "check the plan_jobs indexes",
+        "check the indexes of the tables the query reads",
         sql="ALTER TABLE movement_library RENAME TO movement_library_data;"
         " CREATE VIEW movement_library AS SELECT * FROM movement_library_data WHERE pg_sleep(0.08) IS NOT NULL",
+        cause="expected <= 500 ms",
     ),
 ]
 
@@ -351,6 +381,7 @@ class RowResult:
     exit_code: int
     verdict: str
     failed: dict[str, str]
+    skipped: set[str]
     output: str
 
 
@@ -384,7 +415,13 @@ def _run_row(
         verdict = json.loads((folder / "reports" / "verdict.json").read_text())["predicate"][
             "verdict"
         ]
-        return RowResult(run.exit_code, verdict, run.with_status("failed"), run.output[-2000:])
+        return RowResult(
+            run.exit_code,
+            verdict,
+            run.with_status("failed"),
+            set(run.with_status("skipped")),
+            run.output[-2000:],
+        )
     finally:
         if engine is not None:
             engine.stop()
@@ -432,10 +469,59 @@ def test_the_gate_catches(fault: Fault, matrix: dict[str, RowResult]) -> None:
     assert not unexpected and not missing, (
         f"unexpected failures: {unexpected}; not caught: {missing}"
     )
+    assert row.skipped == matrix["healthy"].skipped, "unrelated scenarios did not all pass"
     for name, message in row.failed.items():
         assert any(fix in message for fix in FIXES.values()), (
             f"{name} names no runbook fix: {message}"
         )
-    assert any(fault.fix in message for message in row.failed.values()), (
-        f"no failure names {fault.fix!r}"
+    assert any(fault.cause in m and fault.fix in m for m in row.failed.values()), (
+        f"no failure names both the cause {fault.cause!r} and the fix {fault.fix!r}"
+    )
+
+
+def _scenario(test_name: str) -> str:
+    return test_name.removeprefix("test_").replace("_", " ")
+
+
+def _how(fault: Fault) -> str:
+    if fault.workers == 0:
+        return "an engine with no workers, `PLANNING_JOB_DEADLINE_S=1`"
+    if fault.suite_env.get("PLANNING_DATABASE_URL") == "unreachable":
+        return "`PLANNING_DATABASE_URL` at a closed port"
+    if fault.suite_env.get("PLANNING_DATABASE_URL") == "wrong-password":
+        return "a role that needs a password, given the wrong one"
+    if fault.sql:
+        return f"`{fault.sql if len(fault.sql) <= 60 else fault.sql[:59] + '…'}`"
+    return ", ".join(f"`{k}={v}`" for k, v in fault.engine_env.items())
+
+
+def _failing(fault: Fault) -> str:
+    if fault.fails == ALL_DATABASE:
+        return f"every scenario that reads the database ({len(ALL_DATABASE)})"
+    names = sorted(_scenario(n) for n in fault.fails - PLAN_OUTLINE)
+    if fault.fails >= PLAN_OUTLINE:
+        names.append(f"all {len(PLAN_OUTLINE)} test-plan profiles")
+    return "; ".join(names)
+
+
+def readme_table() -> str:
+    """The README's "What the gate catches" table, made from FAULTS so the two cannot drift."""
+    lines = [
+        "| fault | how it is made | criterion | scenarios that fail (and only these) | "
+        "the message says |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {f.name} | {_how(f)} | {f.criterion} | {_failing(f)} | `{f.cause}` … {f.fix} |".replace(
+            "!=", "≠"
+        )
+        for f in FAULTS
+    ]
+    return "\n".join(lines)
+
+
+def test_the_readme_shows_this_table() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert readme_table() in readme, (
+        "README's table is out of date; it should be:\n" + readme_table()
     )

@@ -71,6 +71,13 @@ def test_a_broken_staging_fails_with_found_expected_and_fix(
     )
 
 
+_STAGING = {
+    "PLANNING_API_URL": "http://127.0.0.1:9",
+    "PLANNING_DATABASE_URL": "postgresql://u:p@127.0.0.1:9/db",
+    "PLANNING_API_TOKEN": "opaque-token-1",
+}
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
@@ -91,8 +98,30 @@ def test_a_broken_staging_fails_with_found_expected_and_fix(
             "is not a URL",
         ),
         ({"PLANNING_SLA_MS": "fast"}, "PLANNING_SLA_MS='fast' is not a number"),
+        (
+            {"PLANNING_DATABASE_URL": "postgresql://u:p@h/db", "STAGING_TOKEN": "t"},
+            "PLANNING_DATABASE_URL and STAGING_TOKEN are set but PLANNING_API_URL is not",
+        ),
+        ({"FEATURE_V1_PLANNING_SCORING": "yes"}, "FEATURE_V1_PLANNING_SCORING='yes' is not a flag"),
+        (
+            {**_STAGING, "PLANNING_ENGINE_LOG_FILE": "/var/log/no-such.log"},
+            "PLANNING_ENGINE_LOG_FILE='/var/log/no-such.log' is not a readable file",
+        ),
+        (
+            {**_STAGING, "PLANNING_API_TOKEN_2": _STAGING["PLANNING_API_TOKEN"]},
+            "PLANNING_API_TOKEN_2 is a token for the same user",
+        ),
     ],
-    ids=["no-database", "no-token", "not-a-url", "bad-sla"],
+    ids=[
+        "no-database",
+        "no-token",
+        "not-a-url",
+        "bad-sla",
+        "staging-without-url",
+        "bad-flag",
+        "no-log-file",
+        "same-user-twice",
+    ],
 )
 def test_wrong_configuration_fails_fast_with_one_message(
     tmp_path: Path, env: dict[str, str], expected: str

@@ -89,7 +89,10 @@ class PlanningApi:
             job = _body(response)
             status = job.get("status") if isinstance(job, dict) else None
             if response.status_code != 200:
-                fail(f"GET job {job_id} answered {response.status_code}: {job}", "jobs")
+                fail(
+                    f"GET job {job_id} answered {response.status_code}: {job}",
+                    "token" if response.status_code in (401, 403) else "jobs",
+                )
             elapsed = time.monotonic() - started
             if status in FINAL_STATUSES:
                 if evidence is not None:

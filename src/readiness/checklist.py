@@ -145,6 +145,27 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ),
         ChecklistItem("Database queries performing within SLA", (SLA_OUTLINE,)),
     ),
+    "Post-Deployment Tasks (Day 0-1)": (
+        ChecklistItem(
+            "Monitor application logs for errors", ("The application log shows no errors",)
+        ),
+        ChecklistItem("Verify scoring in 10+ generated plans", (PLAN_OUTLINE,)),
+        ChecklistItem(
+            "Run contract validator against staging data",
+            ("The contract validator passes the scoring stored on staging",),
+        ),
+    ),
+    "Logs to Monitor": (
+        ChecklistItem(
+            'Feature flag evaluation ("Feature flag override from environment")',
+            ("The engine evaluates the scoring flag as enabled",),
+        ),
+        ChecklistItem(
+            'Scoring execution ("Applied fixed-weight scoring")',
+            ("Scoring is logged for the test plan",),
+            False,
+        ),
+    ),
     "Monitoring & Alerts": (
         ChecklistItem(
             "Movement count has not dropped below 8",

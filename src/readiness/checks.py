@@ -1,6 +1,9 @@
 """Failing a step the way the runbook would explain it: what was found, what was expected, the fix."""
 
+from collections.abc import Iterable
 from typing import Any
+
+from planning_engine.contract import validate_scoring
 
 # The runbook's fixes (Troubleshooting and Rollback sections), by the problem they solve.
 FIXES = {
@@ -16,11 +19,18 @@ FIXES = {
     "Scoring Validation Fails)",
     "jobs": "check that plan workers are running and the logs for errors "
     "(runbook Alerts: Plan generation errors increase)",
+    "persistence": "the service returns scoring that plan_jobs.result_data does not hold: check "
+    "how the deployed build stores job results (runbook Phase 4: Verify scoring persisted in "
+    "database)",
+    "token": "check that PLANNING_API_TOKEN (or STAGING_TOKEN) is a valid, unexpired token of "
+    "this staging's test user",
     "security": "the API must require a valid bearer token and check job ownership",
-    "performance": "check the plan_jobs indexes (status, created_at) and the database load "
-    "(runbook Success Criteria: No performance regressions)",
+    "performance": "check the indexes of the tables the query reads (movement_library: name, "
+    "status; plan_jobs: status, created_at) and the database load (runbook Success Criteria: "
+    "No performance regressions)",
     "logs": "investigate the errors in the engine log (runbook Rollback: Scoring Feature, step 4)",
-    "metrics": "investigate before go-live (runbook Monitoring & Observability: Alerts)",
+    "imports": "read the failed imports' errors and re-run the seed (runbook Troubleshooting: "
+    "Movement Seeding Fails)",
 }
 
 
@@ -43,3 +53,12 @@ def expect(ok: bool, *, found: Any, expected: Any, fix: str) -> None:
 
 def fail(problem: str, fix: str) -> None:
     raise ReadinessFailure(f"{problem}: {FIXES.get(fix, fix)}")
+
+
+def contract_findings(payloads: Iterable[Any]) -> list[str]:
+    """Every contract error of every payload, each prefixed by the payload's place in the list."""
+    return [
+        f"payload {index}: {error}"
+        for index, payload in enumerate(payloads)
+        for error in validate_scoring(payload).errors
+    ]

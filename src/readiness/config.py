@@ -6,15 +6,24 @@ naming the variable and what was expected, instead of a slow cascade of failures
 
 import contextlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
 
 from planning_engine.dsn import mask_dsn
 
 FLAG_VARIABLE = "FEATURE_V1_PLANNING_SCORING"
+# Variables that only mean something with PLANNING_API_URL (a staging to check).
+STAGING_ONLY = (
+    "PLANNING_DATABASE_URL",
+    "PLANNING_API_TOKEN",
+    "STAGING_TOKEN",
+    "PLANNING_API_TOKEN_2",
+)
 
 
 # Raised at start-up: pytest prints a UsageError as one line and exits with code 4.
@@ -81,12 +90,71 @@ def _number(name: str, default: float) -> float:
     return value
 
 
+def token_subject(token: str | None) -> str | None:
+    """The user a staging token speaks for (read, not verified: the API verifies it)."""
+    if not token:
+        return None
+    try:
+        subject = jwt.decode(token, options={"verify_signature": False}).get("sub")
+    except jwt.PyJWTError:
+        return None
+    return subject if isinstance(subject, str) else None
+
+
+def _half_staging(env: Mapping[str, str]) -> None:
+    """Staging variables without PLANNING_API_URL would silently test the embedded target."""
+    present = [name for name in STAGING_ONLY if env.get(name)]
+    if present:
+        raise ConfigurationProblem(
+            f"{' and '.join(present)} {'is' if len(present) == 1 else 'are'} set but "
+            "PLANNING_API_URL is not: set PLANNING_API_URL to the staging API to check staging, "
+            f"or unset {' and '.join(present)} to check the embedded target"
+        )
+
+
+def _flag_expectation(env: Mapping[str, str]) -> bool:
+    raw = env.get(FLAG_VARIABLE, "true")
+    value = raw.strip().lower()
+    if value not in ("true", "1", "false", "0"):
+        raise ConfigurationProblem(
+            f'{FLAG_VARIABLE}={raw!r} is not a flag value: expected "true" or "1" '
+            '(scoring should be on, as the runbook deploys it) or "false" or "0"'
+        )
+    return value in ("true", "1")
+
+
+def _log_file(env: Mapping[str, str]) -> Path | None:
+    raw = env.get("PLANNING_ENGINE_LOG_FILE")
+    if not raw:
+        return None
+    if not Path(raw).is_file():
+        raise ConfigurationProblem(
+            f"PLANNING_ENGINE_LOG_FILE={raw!r} is not a readable file: point it at a copy of "
+            "the engine log (/var/log/planning-engine.log), or unset it to skip the log checks"
+        )
+    return Path(raw)
+
+
+def _second_token(env: Mapping[str, str], token: str | None) -> str | None:
+    second = env.get("PLANNING_API_TOKEN_2") or None
+    if second is not None:
+        user, other = token_subject(token), token_subject(second)
+        if second == token or (user is not None and user == other):
+            raise ConfigurationProblem(
+                "PLANNING_API_TOKEN_2 is a token for the same user as PLANNING_API_TOKEN: "
+                "the job-privacy check needs a second, different user's token"
+            )
+    return second
+
+
 def read_config(pytest_config: pytest.Config) -> SuiteConfig:
     env = os.environ
     api_url = env.get("PLANNING_API_URL") or None
     database_url = env.get("PLANNING_DATABASE_URL") or None
     token = env.get("PLANNING_API_TOKEN") or env.get("STAGING_TOKEN") or None
-    if api_url is not None:
+    if api_url is None:
+        _half_staging(env)
+    else:
         parts = urlsplit(api_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationProblem(
@@ -111,8 +179,7 @@ def read_config(pytest_config: pytest.Config) -> SuiteConfig:
             f"PLANNING_DATABASE_URL={mask_dsn(database_url)!r} is not a Postgres DSN: "
             "expected postgresql://user:password@host:port/database"
         )
-    flag = env.get(FLAG_VARIABLE, "true").strip().lower()
-    log_file = env.get("PLANNING_ENGINE_LOG_FILE")
+    scoring_expected = _flag_expectation(env)
     sla = pytest_config.getoption("sla_ms", None) or _number("PLANNING_SLA_MS", 500.0)
     deadline = pytest_config.getoption("job_deadline", None) or _number(
         "PLANNING_JOB_DEADLINE_S", 60.0
@@ -121,9 +188,9 @@ def read_config(pytest_config: pytest.Config) -> SuiteConfig:
         api_url=api_url.rstrip("/") if api_url else None,
         database_url=database_url if api_url else None,
         api_token=token if api_url else None,
-        second_token=env.get("PLANNING_API_TOKEN_2") or None,
-        log_file=Path(log_file) if (log_file and api_url) else None,
-        scoring_expected=flag in ("true", "1"),
+        second_token=_second_token(env, token) if api_url else None,
+        log_file=_log_file(env) if api_url else None,
+        scoring_expected=scoring_expected,
         allow_destructive=bool(pytest_config.getoption("allow_destructive", False)),
         sla_ms=sla,
         http_timeout_s=_number("PLANNING_HTTP_TIMEOUT_S", 10.0),

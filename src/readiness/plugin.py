@@ -17,7 +17,7 @@ import pytest
 
 from planning_engine.dsn import describe_target, mask_dsn
 from readiness.api_client import PlanningApi
-from readiness.checks import ReadinessFailure
+from readiness.checks import ReadinessFailure, fail
 from readiness.config import SuiteConfig, add_options, known_secrets, read_config
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
@@ -253,6 +253,14 @@ class ScenarioState:
     engine: Any = None
     rollback: Any = None
     metrics: dict[str, float] = field(default_factory=dict)
+
+    def scoring(self) -> dict[str, Any]:
+        """The scoring of the scenario's test plan, or the runbook's failure when it has none."""
+        assert self.job is not None
+        scoring = (self.job.get("resultData") or {}).get("scoring")
+        if scoring is None:
+            fail(f"job {self.job['jobId']} completed without resultData.scoring", "flag")
+        return dict(scoring)
 
 
 @pytest.fixture

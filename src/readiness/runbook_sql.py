@@ -58,6 +58,16 @@ WHERE created_at > NOW() - INTERVAL '5 minutes';"""
 
 SELECT_ONE = "SELECT 1;"
 
+# Not the runbook's own SQL: the payloads behind RECENT_SCORING, for the contract validator
+# ("Run contract validator against staging data").
+RECENT_SCORING_PAYLOADS = """SELECT job_id, result_data->'scoring' AS scoring
+FROM plan_jobs
+WHERE status = 'completed'
+  AND created_at > NOW() - INTERVAL '1 hour'
+  AND result_data ? 'scoring'
+ORDER BY created_at DESC
+LIMIT 10;"""
+
 # The queries of Phase 2 and Phase 4 that are read-only, by the name the report shows.
 VALIDATION_QUERIES: dict[str, str] = {
     "movement count": COUNT_MOVEMENTS,

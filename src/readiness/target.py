@@ -12,29 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jwt
 import psycopg
 
 from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
-from readiness.config import SuiteConfig
+from readiness.config import SuiteConfig, token_subject
 from readiness.engine_log import EngineLog
 from readiness.engine_process import EngineProcess
 
 OTHER_USER = "other-user"
-
-
-def _subject(token: str | None) -> str | None:
-    """The user a staging token speaks for (read, not verified: the API verifies it)."""
-    if not token:
-        return None
-    try:
-        subject = jwt.decode(token, options={"verify_signature": False}).get("sub")
-    except jwt.PyJWTError:
-        return None
-    return subject if isinstance(subject, str) else None
+SECOND_TOKEN_USER = "the PLANNING_API_TOKEN_2 user"  # an opaque token names no user
 
 
 @dataclass
@@ -149,17 +138,16 @@ class Target:
 
 def connect_staging(config: SuiteConfig) -> Target:
     assert config.api_url and config.database_url and config.api_token
-    user = _subject(config.api_token) or config.plan_user
+    user = token_subject(config.api_token) or config.plan_user
     tokens = {user: config.api_token}
-    second_user = _subject(config.second_token)
-    if config.second_token and second_user and second_user != user:
-        tokens[second_user] = config.second_token
+    if config.second_token:  # read_config made sure it is another user's
+        tokens[token_subject(config.second_token) or SECOND_TOKEN_USER] = config.second_token
     return Target(
         mode="staging",
         api_url=config.api_url,
         dsn=config.database_url,
         plan_user=user,
-        log=EngineLog(config.log_file) if config.log_file and config.log_file.is_file() else None,
+        log=EngineLog(config.log_file) if config.log_file else None,
         controlled=False,
         _tokens=tokens,
     )

@@ -32,7 +32,7 @@ class TestPlans:
             response.status_code == 202,
             found=f"{response.status_code} {response.text[:300]}",
             expected="202 with a jobId",
-            fix="jobs",
+            fix="token" if response.status_code in (401, 403) else "jobs",
         )
         return str(response.json()["jobId"])
 
