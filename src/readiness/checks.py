@@ -1,7 +1,7 @@
 """Failing a step the way the runbook would explain it: what was found, what was expected, the fix."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 from planning_engine.contract import validate_scoring
 
@@ -51,7 +51,7 @@ def expect(ok: bool, *, found: Any, expected: Any, fix: str) -> None:
         )
 
 
-def fail(problem: str, fix: str) -> None:
+def fail(problem: str, fix: str) -> NoReturn:
     raise ReadinessFailure(f"{problem}: {FIXES.get(fix, fix)}")
 
 
