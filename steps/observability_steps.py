@@ -11,8 +11,9 @@ from readiness.plugin import ScenarioState
 from readiness.target import Target
 
 NO_LOG = (
-    "the engine log is not reachable from here: set PLANNING_ENGINE_LOG_FILE to a readable copy of "
-    "/var/log/planning-engine.log to run the log checks"
+    "the engine log is not reachable from here: set PLANNING_ENGINE_LOG_COMMAND to a command that "
+    "prints it (or PLANNING_ENGINE_LOG_FILE to a readable copy of /var/log/planning-engine.log) "
+    "to run the log checks"
 )
 
 
@@ -83,9 +84,10 @@ def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
 def scoring_logged(target: Target, state: ScenarioState, evidence: Evidence) -> None:
     assert state.job is not None
     job_id, total = state.job["jobId"], state.scoring().get("total")
-    lines = [
-        e for e in _log(target).grep("Applied fixed-weight scoring") if e.get("job_id") == job_id
-    ]
+    lines = _log(target).await_entries(
+        lambda e: e.get("message") == "Applied fixed-weight scoring" and e.get("job_id") == job_id,
+        within_s=10,
+    )
     evidence.note(f'grep "Applied fixed-weight scoring" | grep {job_id}', lines=lines)
     expect(
         [line.get("total") for line in lines] == [total],

@@ -111,6 +111,14 @@ _STAGING = {
             {**_STAGING, "PLANNING_API_TOKEN_2": _STAGING["PLANNING_API_TOKEN"]},
             "PLANNING_API_TOKEN_2 is a token for the same user",
         ),
+        (
+            {
+                **_STAGING,
+                "PLANNING_ENGINE_LOG_FILE": __file__,
+                "PLANNING_ENGINE_LOG_COMMAND": "true",
+            },
+            "PLANNING_ENGINE_LOG_FILE and PLANNING_ENGINE_LOG_COMMAND are both set",
+        ),
     ],
     ids=[
         "no-database",
@@ -121,6 +129,7 @@ _STAGING = {
         "bad-flag",
         "no-log-file",
         "same-user-twice",
+        "two-logs",
     ],
 )
 def test_wrong_configuration_fails_fast_with_one_message(

@@ -23,6 +23,7 @@ STAGING_ONLY = (
     "PLANNING_API_TOKEN",
     "STAGING_TOKEN",
     "PLANNING_API_TOKEN_2",
+    "PLANNING_ENGINE_LOG_COMMAND",
 )
 
 
@@ -37,6 +38,7 @@ class SuiteConfig:
     api_token: str | None = None
     second_token: str | None = None
     log_file: Path | None = None
+    log_command: str | None = None
     scoring_expected: bool = True
     allow_destructive: bool = False
     sla_ms: float = 500.0
@@ -127,6 +129,11 @@ def _log_file(env: Mapping[str, str]) -> Path | None:
     raw = env.get("PLANNING_ENGINE_LOG_FILE")
     if not raw:
         return None
+    if env.get("PLANNING_ENGINE_LOG_COMMAND"):
+        raise ConfigurationProblem(
+            "PLANNING_ENGINE_LOG_FILE and PLANNING_ENGINE_LOG_COMMAND are both set: "
+            "keep the one that reads the engine log"
+        )
     if not Path(raw).is_file():
         raise ConfigurationProblem(
             f"PLANNING_ENGINE_LOG_FILE={raw!r} is not a readable file: point it at a copy of "
@@ -190,6 +197,7 @@ def read_config(pytest_config: pytest.Config) -> SuiteConfig:
         api_token=token if api_url else None,
         second_token=_second_token(env, token) if api_url else None,
         log_file=_log_file(env) if api_url else None,
+        log_command=(env.get("PLANNING_ENGINE_LOG_COMMAND") or None) if api_url else None,
         scoring_expected=scoring_expected,
         allow_destructive=bool(pytest_config.getoption("allow_destructive", False)),
         sla_ms=sla,

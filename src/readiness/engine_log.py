@@ -1,17 +1,53 @@
-"""The engine's JSON-lines log, when the suite can read it (embedded, or a path on this machine)."""
+"""The engine's JSON-lines log, when the suite can read it: the embedded engine's file, a copy
+on this machine (PLANNING_ENGINE_LOG_FILE), or a command that prints it
+(PLANNING_ENGINE_LOG_COMMAND, e.g. `kubectl logs deploy/planning-engine`), read afresh at each
+check so that it holds what the run itself caused."""
 
 import json
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from readiness.checks import fail
+
+COMMAND_TIMEOUT_S = 30.0
+
 
 class EngineLog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | None = None, command: str | None = None) -> None:
+        assert (path is None) != (command is None), "a log is a file or a command"
+        self.path, self.command = path, command
+
+    def text(self) -> str:
+        if self.path is not None:
+            return self.path.read_text(encoding="utf-8", errors="replace")
+        assert self.command is not None
+        try:
+            result = subprocess.run(
+                self.command,
+                shell=True,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=COMMAND_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            fail(
+                f"PLANNING_ENGINE_LOG_COMMAND did not finish within {COMMAND_TIMEOUT_S:g} s",
+                "make the command print the log and exit (e.g. `kubectl logs`, not `-f`)",
+            )
+        if result.returncode != 0:
+            fail(
+                f"PLANNING_ENGINE_LOG_COMMAND exited {result.returncode}: {result.stderr[-300:]}",
+                "check the command by hand; it must print the engine log to stdout",
+            )
+        return result.stdout
 
     def entries(self) -> list[dict[str, Any]]:
         records = []
-        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in self.text().splitlines():
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
@@ -28,3 +64,15 @@ class EngineLog:
         return [
             e for e in self.entries() if str(e.get("level", "")).lower() in ("error", "critical")
         ]
+
+    def await_entries(
+        self, wanted: Callable[[dict[str, Any]], bool], within_s: float
+    ) -> list[dict[str, Any]]:
+        """The entries `wanted` picks, read again until there are some or the time is up: a
+        shipped log can lag the service by a few seconds."""
+        deadline = time.monotonic() + within_s
+        while True:
+            found = [e for e in self.entries() if wanted(e)]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.25)

@@ -120,7 +120,7 @@ class Target:
             api_url=shared["api_url"],
             dsn=shared["dsn"],
             plan_user=shared["plan_user"],
-            log=EngineLog(Path(shared["log"])) if shared["log"] else None,
+            log=EngineLog(path=Path(shared["log"])) if shared["log"] else None,
             controlled=True,
             _jwt_secret=secret,
             _postgres=EmbeddedPostgres.attach(shared["server"]),
@@ -136,6 +136,14 @@ class Target:
             self._postgres.stop()
 
 
+def _staging_log(config: SuiteConfig) -> EngineLog | None:
+    if config.log_file is not None:
+        return EngineLog(path=config.log_file)
+    if config.log_command is not None:
+        return EngineLog(command=config.log_command)
+    return None
+
+
 def connect_staging(config: SuiteConfig) -> Target:
     assert config.api_url and config.database_url and config.api_token
     user = token_subject(config.api_token) or config.plan_user
@@ -147,7 +155,7 @@ def connect_staging(config: SuiteConfig) -> Target:
         api_url=config.api_url,
         dsn=config.database_url,
         plan_user=user,
-        log=EngineLog(config.log_file) if config.log_file else None,
+        log=_staging_log(config),
         controlled=False,
         _tokens=tokens,
     )
@@ -180,7 +188,7 @@ def boot_embedded(
             _workdir=workdir,
         )
         engine = target.start_engine(dsn, workers=4, wait=False)
-        target.api_url, target.log = engine.url, EngineLog(engine.log_file)
+        target.api_url, target.log = engine.url, EngineLog(path=engine.log_file)
         target._engine_starting = engine.await_health
         if await_engine:
             target.await_engine()
