@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import psycopg
 import pytest
 
@@ -23,7 +24,58 @@ def _secrets(env: dict[str, str]) -> list[str]:
 
 
 def _artifacts(tmp_path: Path) -> dict[str, Path]:
-    return {p.name: p for p in (tmp_path / "reports").iterdir()}
+    """Every file the run wrote under reports/, subfolders included, by its path there."""
+    reports = tmp_path / "reports"
+    return {str(p.relative_to(reports)): p for p in reports.rglob("*") if p.is_file()}
+
+
+_DESCRIPTOR = {  # in-toto ResourceDescriptor: at least one of uri, digest, content
+    "type": "object",
+    "anyOf": [{"required": ["uri"]}, {"required": ["digest"]}, {"required": ["content"]}],
+    "properties": {
+        "name": {"type": "string"},
+        "uri": {"type": "string", "minLength": 1},
+        "digest": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]+$"},
+        },
+        "annotations": {"type": "object"},
+    },
+}
+_TESTS = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+# in-toto Statement v1 with the test-result v0.1 predicate, as the two specifications define them.
+IN_TOTO_TEST_RESULT = {
+    "type": "object",
+    "required": ["_type", "subject", "predicateType", "predicate"],
+    "properties": {
+        "_type": {"const": "https://in-toto.io/Statement/v1"},
+        "subject": {
+            "type": "array",
+            "minItems": 1,
+            "items": {**_DESCRIPTOR, "required": ["name", "digest"]},
+        },
+        "predicateType": {"const": "https://in-toto.io/attestation/test-result/v0.1"},
+        "predicate": {
+            "type": "object",
+            "required": ["result", "configuration"],
+            "properties": {
+                "result": {"enum": ["PASSED", "WARNED", "FAILED"]},
+                "configuration": {"type": "array", "items": _DESCRIPTOR},
+                "url": {"type": "string"},
+                "passedTests": _TESTS,
+                "warnedTests": _TESTS,
+                "failedTests": _TESTS,
+            },
+        },
+    },
+}
+
+
+def _statement(files: dict[str, Path]) -> dict:
+    statement = json.loads(files["verdict.json"].read_text())
+    jsonschema.validate(statement, IN_TOTO_TEST_RESULT)
+    return statement
 
 
 def test_go_writes_every_artifact_without_secrets_under_xdist(
@@ -36,7 +88,10 @@ def test_go_writes_every_artifact_without_secrets_under_xdist(
     assert {"signoff.html", "junit.xml", "cucumber.json", "verdict.json", "announcement.md"} <= set(
         files
     )
-    statement = json.loads(files["verdict.json"].read_text())
+    statement = _statement(files)
+    predicate = statement["predicate"]
+    named = predicate["passedTests"] + predicate["warnedTests"] + predicate["failedTests"]
+    assert len(set(named)) == len(run.outcomes)  # every scenario, each by a name of its own
     assert statement["predicateType"] == "https://in-toto.io/attestation/test-result/v0.1"
     assert (
         statement["predicate"]["result"] == "PASSED" and statement["predicate"]["verdict"] == "GO"
@@ -47,6 +102,7 @@ def test_go_writes_every_artifact_without_secrets_under_xdist(
     assert len(scenarios) == len(run.outcomes), (
         "cucumber.json must hold every scenario, also under -n 2"
     )
+    assert len({s["id"] for s in scenarios}) == len(scenarios), "cucumber ids must be unique"
     assert all(
         step["result"]["status"] in ("passed", "skipped", "failed")
         for s in scenarios
@@ -72,13 +128,14 @@ def test_no_go_exits_1_and_shows_the_failed_step_with_its_evidence(
     assert run.exit_code == 1
     files = _artifacts(tmp_path)
     assert "announcement.md" not in files
-    statement = json.loads(files["verdict.json"].read_text())["predicate"]
+    statement = _statement(files)["predicate"]
     assert statement["verdict"] == "NO-GO" and statement["result"] == "FAILED"
     assert any("Every movement is published" in name for name in statement["failedTests"])
     for path in files.values():  # secrets stay out of the artifacts of a failing run too
         assert not any(secret in path.read_text(errors="replace") for secret in _secrets(env)), (
             path.name
         )
+    assert not any(secret in run.output for secret in _secrets(env)), "a secret reached stdout"
     html = files["signoff.html"].read_text()
     assert "NO-GO" in html and "Runbook checklist" in html
     _screenshot_check(files["signoff.html"], tmp_path)

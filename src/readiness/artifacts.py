@@ -1,8 +1,9 @@
 """The machine-readable artifacts CI keeps: cucumber.json, verdict.json (in-toto), announcement.md."""
 
+import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,28 @@ _RESULT = {GO: "PASSED", INCOMPLETE: "WARNED"}
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _example(record: ScenarioRecord) -> str:
+    """The Examples row of an outline scenario, as pytest names it (`[movement_library]`)."""
+    return record.nodeid.partition("[")[2].removesuffix("]")
+
+
+def scenario_titles(records: list[ScenarioRecord]) -> dict[str, str]:
+    """`Feature: Scenario` per record; outline rows whose titles repeat get their Examples row."""
+    base = {r.nodeid: f"{r.feature}: {r.name}" for r in records}
+    seen = Counter(base.values())
+    return {
+        r.nodeid: f"{base[r.nodeid]} [{_example(r)}]"
+        if seen[base[r.nodeid]] > 1
+        else base[r.nodeid]
+        for r in records
+    }
+
+
+def _digest(document: Any) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def cucumber(records: list[ScenarioRecord]) -> list[dict[str, Any]]:
@@ -71,7 +94,8 @@ def _scenario(record: ScenarioRecord) -> dict[str, Any]:
     return {
         "keyword": "Scenario",
         "type": "scenario",
-        "id": f"{_slug(record.feature)};{_slug(record.name)}",
+        "id": f"{_slug(record.feature)};{_slug(record.name)}"
+        + (f";;{_slug(_example(record))}" if _example(record) else ""),
         "name": record.name,
         "line": record.line,
         "tags": [{"name": f"@{t}", "line": record.line} for t in record.tags],
@@ -80,42 +104,48 @@ def _scenario(record: ScenarioRecord) -> dict[str, Any]:
 
 
 def verdict_statement(verdict: Verdict, identity: dict[str, Any]) -> dict[str, Any]:
-    """An in-toto Statement carrying a test-result predicate, plus the runbook criteria."""
-    names = {r.nodeid: f"{r.feature}: {r.name}" for r in verdict.records}
+    """An in-toto Statement v1 carrying a test-result predicate, plus the runbook criteria.
+
+    The subject is the deployment under test: its URL, database and engine version, digested
+    (sha256 of their canonical JSON) so that two runs against the same deployment name the same
+    subject. The configuration is this suite: its package URL and git commit."""
+    names = scenario_titles(verdict.records)
+    deployment = {
+        "target_url": identity.get("target_url") or "embedded-target",
+        "database": identity.get("database"),
+        "engine_version": identity.get("engine_version"),
+    }
+    suite: dict[str, Any] = {
+        "name": "stream5-readiness",
+        "uri": f"pkg:pypi/stream5-readiness@{identity.get('suite_version')}",
+    }
+    if identity.get("git_commit") not in (None, "", "unknown"):
+        suite["digest"] = {"gitCommit": identity["git_commit"]}
+    predicate: dict[str, Any] = {
+        "result": _RESULT.get(verdict.decision, "FAILED"),
+        "configuration": [suite],
+    }
+    if identity.get("url"):
+        predicate["url"] = identity["url"]
+
+    def tests(*outcomes: str) -> list[str]:
+        return sorted(names[r.nodeid] for r in verdict.records if r.outcome in outcomes)
+
     return {
         "_type": IN_TOTO_STATEMENT,
         "subject": [
             {
-                "name": identity.get("target_url") or "embedded-target",
-                "annotations": {
-                    "database": identity.get("database"),
-                    "mode": identity.get("target_mode"),
-                },
+                "name": deployment["target_url"],
+                "digest": {"sha256": _digest(deployment)},
+                "annotations": {**deployment, "mode": identity.get("target_mode")},
             }
         ],
         "predicateType": TEST_RESULT_PREDICATE,
         "predicate": {
-            "result": _RESULT.get(verdict.decision, "FAILED"),
-            "configuration": [
-                {
-                    "name": "stream5-readiness",
-                    "annotations": {
-                        "suite_version": identity.get("suite_version"),
-                        "git_commit": identity.get("git_commit"),
-                        "engine_version": identity.get("engine_version"),
-                    },
-                }
-            ],
-            "url": identity.get("url") or None,
-            "passedTests": sorted(
-                names[r.nodeid] for r in verdict.records if r.outcome == "passed"
-            ),
-            "failedTests": sorted(
-                names[r.nodeid] for r in verdict.records if r.outcome == "failed"
-            ),
-            "warnedTests": sorted(
-                names[r.nodeid] for r in verdict.records if r.outcome in ("skipped", "not run")
-            ),
+            **predicate,
+            "passedTests": tests("passed"),
+            "failedTests": tests("failed"),
+            "warnedTests": tests("skipped", "not run"),
             "verdict": verdict.decision,
             "counts": {
                 "passed": verdict.passed,
