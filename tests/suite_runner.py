@@ -83,3 +83,27 @@ def _outcomes(junit: Path) -> dict[str, Outcome]:
         else:
             outcomes[name] = Outcome("passed", "")
     return outcomes
+
+
+def collect(marker: str) -> set[str]:
+    """The scenario functions a marker selects (`pytest features --collect-only -m MARKER`)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features",
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            "-q",
+            "-m",
+            marker,
+        ],
+        cwd=REPO,
+        env={k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return {line.split("::", 1)[1] for line in result.stdout.splitlines() if "::" in line}

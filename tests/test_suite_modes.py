@@ -12,7 +12,7 @@ import pytest
 
 from conftest import JWT_SECRET
 from planning_engine.auth import mint_token
-from suite_runner import run_suite
+from suite_runner import collect, run_suite
 
 
 def _library_state(dsn: str) -> list[tuple[object, ...]]:
@@ -27,33 +27,60 @@ def _library_state(dsn: str) -> list[tuple[object, ...]]:
         )
 
 
+def _jobs(dsn: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "SELECT job_id, user_id, status, result_data::text FROM plan_jobs ORDER BY job_id"
+        ).fetchall()
+
+
+def _someone_elses_job(dsn: str) -> None:
+    """A job that was on the staging before the suite came: the suite must leave it alone."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO plan_jobs (user_id, status, progress, request_data, result_data, created_at)"
+            " VALUES ('real-athlete', 'completed', 100, '{}', '{\"planId\": \"p-1\"}',"
+            " now() - interval '1 day')"
+        )
+
+
 def test_suite_against_a_staging_it_did_not_start(
     staging_env: dict[str, str], dsn: str, tmp_path: Path
 ) -> None:
-    env = staging_env
-    before = _library_state(dsn)
-    run = run_suite(tmp_path, env)
+    _someone_elses_job(dsn)
+    library, jobs = _library_state(dsn), _jobs(dsn)
+    run = run_suite(tmp_path, staging_env)
     assert run.exit_code == 0, run.output[-3000:]
     assert run.with_status("failed") == {}
     skipped = run.with_status("skipped")
-    assert skipped, "destructive and controlled scenarios must be reported as skipped"
-    assert any("--allow-destructive" in reason for reason in skipped.values())
-    assert any("embedded target only" in reason for reason in skipped.values())
+    destructive, controlled = collect("destructive"), collect("controlled")
+    assert destructive, "the suite has destructive scenarios"
+    for name in destructive | controlled:
+        reason = skipped.get(name, "")
+        expected = "embedded target only" if name in controlled else "--allow-destructive"
+        assert expected in reason, f"{name} must be skipped ({expected}): {reason or 'it ran'}"
     assert len(run.with_status("passed")) >= 40
-    assert _library_state(dsn) == before, (
-        "a staging the suite did not start must keep its movement data"
-    )
+    assert _library_state(dsn) == library, "the staging's movement data must not change"
+    assert set(jobs) <= set(_jobs(dsn)), "the staging's own plan jobs must not change"
 
 
 def test_allow_destructive_runs_the_drills_on_staging(
     staging_env: dict[str, str], dsn: str, tmp_path: Path
 ) -> None:
-    env = staging_env
-    run = run_suite(tmp_path, env, "-m", "destructive", "--allow-destructive", "--allow-incomplete")
-    assert run.exit_code == 0, run.output[-3000:]
-    assert "test_truncating_and_reseeding_restores_the_movement_library" in run.with_status(
-        "passed"
+    def library(dsn: str) -> list[tuple[object, ...]]:  # what a truncate + re-seed restores
+        return [row[:2] for row in _library_state(dsn) if len(row) == 4] + [
+            row for row in _library_state(dsn) if len(row) == 2
+        ]
+
+    before = library(dsn)
+    run = run_suite(
+        tmp_path, staging_env, "-m", "destructive", "--allow-destructive", "--allow-incomplete"
     )
+    assert run.exit_code == 0, run.output[-3000:]
+    assert collect("destructive and not controlled") <= set(run.with_status("passed"))
+    for name in collect("destructive and controlled"):  # even with the opt-in: not our engine
+        assert "embedded target only" in run.with_status("skipped")[name]
+    assert library(dsn) == before, "the drill must leave the library as it found it"
 
 
 def test_a_broken_staging_fails_with_found_expected_and_fix(
