@@ -6,6 +6,10 @@ Feature: Prerequisites
     Given the staging target is configured
     Then the staging database accepts connections
 
+  Scenario: The database user has the permissions the runbook lists
+    Given the staging target is configured
+    Then the database user may select, insert, update and delete on the Stream 5 tables and create in their schema
+
   Scenario: The scoring flag is expected on
     Then the configuration expects scoring to be enabled
 

@@ -3,6 +3,7 @@
 import re
 import statistics
 
+import psycopg
 from pytest_bdd import parsers, then
 
 from planning_engine.database import connect
@@ -24,7 +25,7 @@ from readiness.expectations import (
 from readiness.expectations import (
     FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
 )
-from readiness.library_checks import check_audit_actions
+from readiness.library_checks import check_audit_actions, listing_differences
 from readiness.target import Target
 
 
@@ -81,6 +82,13 @@ def library_listing(database: DatabaseProbe, evidence: Evidence) -> None:
     expect(
         found == EXPECTED_MOVEMENTS, found=f"{found}", expected=f"{EXPECTED_MOVEMENTS}", fix="seed"
     )
+    differing = listing_differences(listing)
+    expect(
+        not differing,
+        found=f"listing rows unlike the seed file: {differing}",
+        expected="movement_id and modalities as in movements-foundational.json",
+        fix="seed",
+    )
 
 
 @then("the audit log is not empty")
@@ -104,6 +112,8 @@ def reseed_dry_run(target: Target, evidence: Evidence) -> None:
         fail(error.cause, "connection")
     except SchemaMissing as error:
         fail(error.cause, "schema")
+    except psycopg.errors.InsufficientPrivilege as error:
+        fail(f"the dry run may not stage rows ({error.diag.message_primary})", "permissions")
     except InvalidInput as error:
         fail(
             f"re-seeding would be refused: {error.cause} ({'; '.join(error.problems)})",

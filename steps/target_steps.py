@@ -7,6 +7,7 @@ from pytest_bdd import given, then
 
 from planning_engine.contract import scoring_schema, validate_scoring
 from planning_engine.scoring import score_plan
+from readiness import runbook_sql
 from readiness.checks import expect
 from readiness.config import FLAG_VARIABLE, SuiteConfig
 from readiness.db_probe import DatabaseProbe
@@ -22,6 +23,22 @@ def staging_target(target: Target, evidence: Evidence) -> None:
 @then("the staging database accepts connections")
 def database_accepts_connections(database: DatabaseProbe, evidence: Evidence) -> None:
     database.query("SELECT 1;", evidence)
+
+
+@then(
+    "the database user may select, insert, update and delete on the Stream 5 tables "
+    "and create in their schema"
+)
+def database_permissions(database: DatabaseProbe, evidence: Evidence) -> None:
+    rows = database.query(runbook_sql.PERMISSIONS, evidence).as_dicts()
+    missing = [f"{r['privilege']} on {r['table_name']}" for r in rows if r["granted"] is False]
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    expect(
+        not missing,
+        found=f"not granted: {', '.join(missing[:3])}{more}",
+        expected="CREATE, INSERT, UPDATE, DELETE, SELECT",
+        fix="permissions",
+    )
 
 
 @then("the configuration expects scoring to be enabled")

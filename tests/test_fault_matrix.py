@@ -84,6 +84,7 @@ METRIC_COUNT = frozenset({"test_the_movement_library_count_has_not_dropped_below
 ALL_DATABASE = frozenset(
     {
         "test_the_staging_database_credentials_are_available",
+        "test_the_database_user_has_the_permissions_the_runbook_lists",
         "test_the_database_answers",
         "test_the_schema_is_applied",
         *(
@@ -164,6 +165,19 @@ FAULTS = [
         suite_env={"PLANNING_DATABASE_URL": "wrong-password"},
         cause="rejected the credentials",
     ),
+    Fault(
+        "database user with SELECT only",
+        "Prerequisites: database permissions",
+        frozenset(
+            {
+                "test_the_database_user_has_the_permissions_the_runbook_lists",
+                "test_reseeding_the_library_would_change_nothing",  # its dry run stages rows
+            }
+        ),
+        "grant SELECT, INSERT, UPDATE, DELETE on the Stream 5 tables",
+        suite_env={"PLANNING_DATABASE_URL": "select-only"},
+        cause="not granted: INSERT on movement_library",
+    ),
     # seeding
     Fault(
         "library empty",
@@ -205,9 +219,17 @@ FAULTS = [
         cause="{'published': 7, 'draft': 1}",
     ),
     Fault(
+        "a movement's modalities changed by hand",
+        "movement library listing",
+        LISTING,
+        "re-seed with `planning-engine seed`",
+        sql="UPDATE movement_library SET modalities = '{dumbbell}' WHERE movement_id = 'back-squat'",
+        cause="Back Squat: back-squat ['dumbbell']",
+    ),
+    Fault(
         "duplicate movement name",
         "no duplicate movements",
-        COUNT | STATUS | RESEED | {"test_every_movement_is_unique_by_name"},
+        COUNT | LISTING | STATUS | RESEED | {"test_every_movement_is_unique_by_name"},
         "truncate and re-seed",
         sql="ALTER TABLE movement_library DROP CONSTRAINT movement_library_name_key;"
         " INSERT INTO movement_library (movement_id, name, category, recommended_rpe, content_hash, status)"
@@ -407,6 +429,10 @@ def _run_row(
         env = {**suite_env_for(engine, dsn), **(fault.suite_env if fault else {})}
         if env["PLANNING_DATABASE_URL"] == "unreachable":
             env["PLANNING_DATABASE_URL"] = f"postgresql://qa:pw@127.0.0.1:{_closed_port()}/staging"
+        elif env["PLANNING_DATABASE_URL"] == "select-only":
+            with psycopg.connect(dsn) as conn:
+                conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO matrix_reader")
+            env["PLANNING_DATABASE_URL"] = make_conninfo(dsn, user="matrix_reader")
         elif env["PLANNING_DATABASE_URL"] == "wrong-password":
             env["PLANNING_DATABASE_URL"] = make_conninfo(
                 dsn, user="matrix_user", password="wrong-password"
@@ -438,12 +464,21 @@ def matrix(
             "PLANNING_TEST_DATABASE_URL server: the wrong-password row needs our own pg_hba.conf"
         )
     rows = {"healthy": None, **{f.name: f for f in FAULTS}}
-    with password_login(postgres, "matrix_user"), ThreadPoolExecutor(3) as pool:
-        futures = {
-            name: pool.submit(_run_row, fault, postgres, tmp_path_factory.mktemp("row"), _suite_env)
-            for name, fault in rows.items()
-        }
-        yield {name: future.result() for name, future in futures.items()}
+    with postgres.admin() as conn:
+        conn.execute("CREATE ROLE matrix_reader LOGIN")
+    try:
+        with password_login(postgres, "matrix_user"), ThreadPoolExecutor(3) as pool:
+            futures = {
+                name: pool.submit(
+                    _run_row, fault, postgres, tmp_path_factory.mktemp("row"), _suite_env
+                )
+                for name, fault in rows.items()
+            }
+            yield {name: future.result() for name, future in futures.items()}
+    finally:
+        with postgres.admin() as conn:
+            conn.execute("DROP OWNED BY matrix_reader CASCADE")
+            conn.execute("DROP ROLE matrix_reader")
 
 
 def _suite_env(engine: EngineProcess, dsn: str) -> dict[str, str]:
@@ -488,6 +523,8 @@ def _how(fault: Fault) -> str:
         return "an engine with no workers, `PLANNING_JOB_DEADLINE_S=1`"
     if fault.suite_env.get("PLANNING_DATABASE_URL") == "unreachable":
         return "`PLANNING_DATABASE_URL` at a closed port"
+    if fault.suite_env.get("PLANNING_DATABASE_URL") == "select-only":
+        return "the DSN's user granted SELECT only"
     if fault.suite_env.get("PLANNING_DATABASE_URL") == "wrong-password":
         return "a role that needs a password, given the wrong one"
     if fault.sql:

@@ -123,10 +123,13 @@ class PlanningApi:
         if response.status_code != 200:
             return None
         samples: dict[str, float] = {}
-        for family in text_string_to_metric_families(response.text):
-            for sample in family.samples:
-                labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
-                samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+        try:
+            for family in text_string_to_metric_families(response.text):
+                for sample in family.samples:
+                    labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+                    samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+        except ValueError:  # e.g. a login page or a proxy's HTML: not Prometheus text
+            return None
         if evidence is not None:
             evidence.note(f"GET {self.base_url}/metrics", samples=len(samples))
         return samples

@@ -21,7 +21,10 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
     "Prerequisites": (
         ChecklistItem(
             "Staging Database Credentials (DSN, permissions)",
-            ("The staging database credentials are available",),
+            (
+                "The staging database credentials are available",
+                "The database user has the permissions the runbook lists",
+            ),
         ),
         ChecklistItem(
             'FEATURE_V1_PLANNING_SCORING set to "true"', ("The scoring flag is expected on",)

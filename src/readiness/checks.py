@@ -22,6 +22,8 @@ FIXES = {
     "persistence": "the service returns scoring that plan_jobs.result_data does not hold: check "
     "how the deployed build stores job results (runbook Phase 4: Verify scoring persisted in "
     "database)",
+    "permissions": "grant SELECT, INSERT, UPDATE, DELETE on the Stream 5 tables and CREATE on "
+    "their schema to the DSN's user (runbook Prerequisites: Staging Database Credentials)",
     "token": "check that PLANNING_API_TOKEN (or STAGING_TOKEN) is a valid, unexpired token of "
     "this staging's test user",
     "security": "the API must require a valid bearer token and check job ownership",

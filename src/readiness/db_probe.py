@@ -66,8 +66,18 @@ class DatabaseProbe:
         try:
             cursor = conn.execute(sql, params)
             rows = cursor.fetchall() if cursor.description else []
-        except pg_errors.UndefinedTable as error:
-            fail(f"table missing on {self.target} ({error.diag.message_primary})", "schema")
+        except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn) as error:
+            fail(f"schema incomplete on {self.target} ({error.diag.message_primary})", "schema")
+        except pg_errors.InsufficientPrivilege as error:
+            fail(
+                f"the DSN's user may not read this on {self.target} ({error.diag.message_primary})",
+                "permissions",
+            )
+        except pg_errors.QueryCanceled:
+            fail(
+                f"the query ran longer than {STATEMENT_TIMEOUT_MS / 1000:g} s on {self.target}",
+                "performance",
+            )
         except psycopg.OperationalError as error:
             self._conn = None
             fail(

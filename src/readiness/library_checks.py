@@ -1,5 +1,10 @@
 """The movement library checks of Phases 2 and 4, for the target or for a rehearsal database."""
 
+import json
+from typing import Any
+
+from planning_engine.resources import FOUNDATIONAL_MOVEMENTS as FOUNDATIONAL_FILE
+from planning_engine.resources import data_file
 from readiness import runbook_sql
 from readiness.checks import expect
 from readiness.db_probe import DatabaseProbe
@@ -34,3 +39,17 @@ def check_published_foundational_listing(probe: DatabaseProbe, evidence: Evidenc
         expected=f"the {EXPECTED_MOVEMENT_COUNT} foundational movements, published",
         fix="seed",
     )
+
+
+def listing_differences(listing: list[dict[str, Any]]) -> list[str]:
+    """Rows of the runbook's listing whose id or modalities differ from the foundational file."""
+    seeded = {
+        m["name"]: (m["movement_id"], sorted(m["modalities"]))
+        for m in json.loads(data_file(FOUNDATIONAL_FILE).read_text(encoding="utf-8"))["movements"]
+    }
+    return [
+        f"{row['name']}: {row['movement_id']} {sorted(row['modalities'] or [])}"
+        for row in listing
+        if row["name"] in seeded
+        and (row["movement_id"], sorted(row["modalities"] or [])) != seeded[row["name"]]
+    ]

@@ -1,0 +1,76 @@
+"""The suite's probes meeting a target that is not what the runbook expects: each finding says
+what is wrong and the fix, never a raw driver error."""
+
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from planning_engine.embedded_postgres import EmbeddedPostgres
+from readiness.api_client import PlanningApi
+from readiness.checks import ReadinessFailure
+from readiness.db_probe import DatabaseProbe
+
+
+@pytest.fixture
+def reader_without_grants(postgres: EmbeddedPostgres, dsn: str) -> Iterator[str]:
+    """A login that may connect but was granted nothing on the Stream 5 tables."""
+    with postgres.admin() as conn:
+        conn.execute("CREATE ROLE no_grants LOGIN")
+    yield make_conninfo(dsn, user="no_grants")
+    with postgres.admin() as conn:
+        conn.execute("DROP ROLE no_grants")
+
+
+def test_missing_privileges_name_the_runbooks_permissions(reader_without_grants: str) -> None:
+    with (
+        DatabaseProbe(reader_without_grants) as probe,
+        pytest.raises(
+            ReadinessFailure, match=r"may not read this.*grant SELECT, INSERT, UPDATE, DELETE"
+        ),
+    ):
+        probe.query("SELECT count(*) FROM movement_library;")
+
+
+def test_a_missing_column_points_to_migrate(dsn: str) -> None:
+    with (
+        DatabaseProbe(dsn) as probe,
+        pytest.raises(ReadinessFailure, match=r"schema incomplete.*planning-engine migrate"),
+    ):
+        probe.query("SELECT no_such_column FROM movement_library;")
+
+
+def test_a_query_over_the_statement_timeout_is_a_performance_finding(dsn: str) -> None:
+    with DatabaseProbe(dsn) as probe:
+        probe.query("SET statement_timeout = 50;")
+        with pytest.raises(ReadinessFailure, match=r"ran longer than .*No performance regressions"):
+            probe.query("SELECT pg_sleep(1);")
+
+
+@pytest.fixture
+def html_metrics() -> Iterator[str]:
+    """A /metrics behind a login page: 200, but HTML."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html><body><form>Sign in</form></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_metrics_that_are_not_prometheus_text_count_as_unavailable(html_metrics: str) -> None:
+    with PlanningApi(html_metrics, 5) as api:
+        assert api.metrics(None) is None
