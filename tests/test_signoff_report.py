@@ -166,11 +166,22 @@ def _screenshot_check(html: Path, tmp_path: Path) -> None:
         timeout=120,
     ).stdout
     assert "NO-GO" in dom and "Runbook checklist" in dom
-    assert "Every movement is published" in dom
-    assert (
-        "expected published = 8: re-seed with `planning-engine seed`" in dom
-    )  # the failed step, open
-    assert "GROUP BY status" in dom  # its evidence: the runbook's SQL and the rows it returned
+    # The result rows exist only once pytest-html's script has rendered them from its data blob.
+    rows = {
+        status: [
+            chunk
+            for chunk in dom.split('<tbody class="results-table-row ')[1:]
+            if chunk.startswith(status)
+        ]
+        for status in ("passed", "failed")
+    }
+    assert rows["passed"] and rows["failed"], "the page rendered no result rows"
+    assert all('class="extras-row hidden"' in row for row in rows["passed"])
+    (failed,) = [row for row in rows["failed"] if "Every movement is published" in row]
+    assert 'class="extras-row hidden"' not in failed, "a failed scenario's details are open"
+    message = failed.index("expected published = 8: re-seed with `planning-engine seed`")
+    assert message < failed.index("s5-steps"), "the finding comes before the steps"
+    assert "GROUP BY status" in failed  # its evidence: the runbook's SQL and the rows it returned
     screenshot = html.parent / "signoff.png"
     subprocess.run(
         [*flags, "--window-size=1280,2400", f"--screenshot={screenshot}", html.as_uri()],

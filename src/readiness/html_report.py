@@ -7,7 +7,7 @@ import json
 from html import escape
 from typing import Any
 
-from readiness.scenario_record import ScenarioRecord
+from readiness.scenario_record import ScenarioRecord, StepRecord
 from readiness.verdict import GO, NO_GO, Verdict
 
 _COLOURS = {GO: "#1a7f37", NO_GO: "#cf222e"}
@@ -19,6 +19,10 @@ _STATUS_COLOURS = {
 }
 
 STYLE = """<style>
+body{display:flex;flex-direction:column;align-items:flex-start}
+#results-table{align-self:stretch}
+#environment-header,#environment{order:1}
+.s5-message{background:#fff8f8;border-left:4px solid #cf222e;padding:6px 10px}
 .s5-banner{padding:16px 20px;border-radius:6px;color:#fff;margin:8px 0 12px}
 .s5-banner h1{margin:0;font-size:32px}.s5-banner p{margin:4px 0 0}
 .s5-table{border-collapse:collapse;margin:6px 0 14px;font-size:13px}
@@ -117,20 +121,19 @@ def _bars(values: list[float], scale: float, title: str, fmt: str) -> str:
 
 
 def scenario_details(record: ScenarioRecord) -> str:
-    steps = "".join(
-        f'<tr class="{s.status}"><td>{escape(s.keyword)} {escape(s.name)}</td><td>{escape(s.status)}</td>'
-        f"<td>{s.duration_s * 1000:.0f} ms</td></tr>"
-        for s in record.steps
-    )
+    """What went wrong first (the finding and its fix), then the steps, the failing one carrying
+    its error, then the evidence."""
     parts = [
         f'<div class="s5-scenario"><b>{escape(record.feature)}: {escape(record.name)}</b> '
         f"<small>{' '.join('@' + escape(t) for t in record.tags)}</small>"
     ]
-    if record.steps:
-        parts.append(f'<table class="s5-table s5-steps">{steps}</table>')
     if record.message and record.outcome != "passed":
         parts.append(
             f"<p class='s5-message'><b>{escape(record.outcome)}:</b> {escape(record.message)}</p>"
+        )
+    if record.steps:
+        parts.append(
+            f'<table class="s5-table s5-steps">{"".join(map(_step_row, record.steps))}</table>'
         )
     parts.append(
         '<div class="s5-evidence">'
@@ -138,6 +141,14 @@ def scenario_details(record: ScenarioRecord) -> str:
         + "</div></div>"
     )
     return "".join(parts)
+
+
+def _step_row(step: StepRecord) -> str:
+    error = f"<br><small>{escape(step.error)}</small>" if step.error else ""
+    return (
+        f'<tr class="{step.status}"><td>{escape(step.keyword)} {escape(step.name)}{error}</td>'
+        f"<td>{escape(step.status)}</td><td>{step.duration_s * 1000:.0f} ms</td></tr>"
+    )
 
 
 def _evidence(item: dict[str, Any]) -> str:
