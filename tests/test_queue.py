@@ -1,10 +1,12 @@
 """The Postgres job queue under failure: killed workers, exhausted retries, a database restart."""
 
+import socket
 import time
 
 import httpx
 import psycopg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import bearer, plan_request, wait_for_job
 from planning_engine.seeding import seed_foundational
@@ -160,3 +162,23 @@ def test_engine_rides_out_a_postgres_restart(start_engine, postgres, seeded_dsn:
             210,
             210,
         )
+
+
+def test_a_worker_process_serves_its_own_scoring_counters(start_engine, seeded_dsn: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    api = start_engine(seeded_dsn, workers=0)
+    start_engine(seeded_dsn, command="worker", workers=2, PLANNING_METRICS_PORT=str(port))
+    for job_id in _submit(api.url, 5):
+        assert wait_for_job(api.url, job_id, bearer("test-user"))["status"] == "completed"
+    samples = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(
+            httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        )
+        for sample in family.samples
+    }
+    assert samples["planning_plans_scored_total"] == 5
+    assert samples["planning_scoring_errors_total"] == 0
+    assert "planning_jobs" not in samples  # database gauges are the API's to report

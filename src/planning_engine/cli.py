@@ -7,6 +7,7 @@ cause and a fix on stderr with a non-zero exit; a traceback is never the only ex
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -189,7 +190,7 @@ def _worker(args: argparse.Namespace) -> int:
     )
     with connect(settings.dsn):
         pass
-    run_workers(settings)
+    run_workers(settings, metrics_port=args.metrics_port)
     return 0
 
 
@@ -251,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument(
         "--concurrency", type=int, help="workers in this process (default PLANNING_WORKERS or 4)"
+    )
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=int(os.environ.get("PLANNING_METRICS_PORT") or 0) or None,
+        help="serve this process's scoring counters as Prometheus text on 127.0.0.1:PORT/metrics "
+        "(default PLANNING_METRICS_PORT; none)",
     )
 
     token = sub.add_parser("token", help="mint a test bearer token (needs PLANNING_JWT_SECRET)")

@@ -11,11 +11,12 @@ JOB_STATUSES = ("queued", "processing", "completed", "failed")
 
 
 class EngineMetrics:
-    def __init__(self) -> None:
+    def __init__(self, database_gauges: bool = True) -> None:
+        """`database_gauges=False` for a worker process: its registry holds only its own
+        counters, rather than gauges it never refreshes."""
         self.registry = CollectorRegistry()
-        self.jobs = Gauge(
-            "planning_jobs", "Plan jobs by status", ["status"], registry=self.registry
-        )
+        gauges = self.registry if database_gauges else None
+        self.jobs = Gauge("planning_jobs", "Plan jobs by status", ["status"], registry=gauges)
         self.plans_scored = Counter(
             "planning_plans_scored", "Plans scored with fixed-weight-v1", registry=self.registry
         )
@@ -38,12 +39,10 @@ class EngineMetrics:
             "planning_movement_library_movements",
             "Movements in the library by status",
             ["status"],
-            registry=self.registry,
+            registry=gauges,
         )
         self.import_failures = Gauge(
-            "planning_movement_import_failures",
-            "Movement imports that failed",
-            registry=self.registry,
+            "planning_movement_import_failures", "Movement imports that failed", registry=gauges
         )
         for status in JOB_STATUSES:
             self.jobs.labels(status).set(0)

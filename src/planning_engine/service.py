@@ -5,6 +5,7 @@ import contextlib
 import signal
 
 import uvicorn
+from prometheus_client import start_http_server
 from psycopg_pool import AsyncConnectionPool
 
 from planning_engine.api import create_app
@@ -36,11 +37,18 @@ def serve(settings: ServiceSettings, host: str, port: int) -> None:
     )
 
 
-def run_workers(settings: ServiceSettings) -> None:
-    asyncio.run(_run_workers(settings))
+def run_workers(settings: ServiceSettings, metrics_port: int | None = None) -> None:
+    """Workers without the API. Their scoring counters (plans scored, scoring errors, scoring
+    time) live in this process: with `metrics_port` they are served for Prometheus to scrape
+    beside the API's /metrics, which reports the database-wide gauges."""
+    metrics = EngineMetrics(database_gauges=False)
+    if metrics_port:
+        start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
+        log_event(log, "Worker metrics served", port=metrics_port)
+    asyncio.run(_run_workers(settings, metrics))
 
 
-async def _run_workers(settings: ServiceSettings) -> None:
+async def _run_workers(settings: ServiceSettings, metrics: EngineMetrics) -> None:
     pool = AsyncConnectionPool(
         settings.dsn,
         min_size=1,
@@ -53,7 +61,7 @@ async def _run_workers(settings: ServiceSettings) -> None:
     )
     await pool.open(wait=False)
     flags = flag_from_environment()
-    workers = WorkerPool(pool, settings, flags, EngineMetrics())
+    workers = WorkerPool(pool, settings, flags, metrics)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
