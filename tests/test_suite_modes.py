@@ -1,6 +1,7 @@
 """The readiness suite itself, run the way QA and CI run it: embedded, against a staging, misconfigured."""
 
 import http.server
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -254,3 +255,35 @@ def test_a_broken_staging_api_ends_in_no_go_within_the_deadlines(
     failures = run.with_status("failed")
     assert expected in failures["test_a_test_plan_generated_through_the_api_is_scored"]
     assert "test_the_database_answers" in run.with_status("passed")
+
+
+def test_verbose_runs_show_one_line_a_second_while_a_job_is_awaited(
+    start_engine, dsn: str, staging_suite_env, tmp_path: Path
+) -> None:
+    """An engine without workers: the test plan stays queued until the suite's deadline."""
+    from planning_engine.seeding import seed_foundational
+
+    with psycopg.connect(dsn) as conn:
+        seed_foundational(conn, actor="ops")
+    env = {**staging_suite_env(start_engine(dsn, workers=0)), "PLANNING_JOB_DEADLINE_S": "3.5"}
+    # run_suite passes -q; -vv on top of it is QA's plain `pytest features/ -v`.
+    run = run_suite(tmp_path, env, "-vv", "-k", "a_test_plan_generated_through_the_api_is_scored")
+    lines = [line for line in run.output.splitlines() if "waiting for job" in line]
+    assert 2 <= len(lines) <= 4, run.output[-2000:]
+    assert all("(queued)" in line for line in lines)
+    seconds = [float(line.rsplit("(", 1)[1].split()[0]) for line in lines]
+    assert seconds[0] >= 1.0 and all(b - a >= 0.9 for a, b in itertools.pairwise(seconds))
+    assert run.exit_code == 1
+
+
+def test_quiet_runs_show_no_wait_lines(
+    start_engine, dsn: str, staging_suite_env, tmp_path: Path
+) -> None:
+    from planning_engine.seeding import seed_foundational
+
+    with psycopg.connect(dsn) as conn:
+        seed_foundational(conn, actor="ops")
+    env = {**staging_suite_env(start_engine(dsn, workers=0)), "PLANNING_JOB_DEADLINE_S": "1.5"}
+    run = run_suite(tmp_path, env, "-k", "a_test_plan_generated_through_the_api_is_scored")
+    assert "waiting for job" not in run.output
+    assert run.exit_code == 1

@@ -15,8 +15,7 @@ def test_the_wheel_runs_the_suite_outside_the_checkout(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "build",
-            "--wheel",
+            "build",  # sdist, then the wheel from the sdist: both must carry the suite
             "--no-isolation",
             "--outdir",
             str(dist),
@@ -59,7 +58,7 @@ def test_the_wheel_runs_the_suite_outside_the_checkout(tmp_path: Path) -> None:
     )
     assert str(REPO) not in locate.stdout and str(site) in locate.stdout
     run = subprocess.run(
-        [sys.executable, "-m", "readiness.run", "-q"],
+        [str(site / "bin" / "stream5-readiness"), "-q"],  # the console script the wheel installs
         cwd=elsewhere,
         env=env,
         capture_output=True,
@@ -71,3 +70,4 @@ def test_the_wheel_runs_the_suite_outside_the_checkout(tmp_path: Path) -> None:
     assert {"signoff.html", "junit.xml", "cucumber.json", "verdict.json"} <= {
         p.name for p in (elsewhere / "reports").iterdir()
     }
+    assert (dist / wheel.name).exists() and list(dist.glob("stream5_readiness-*.tar.gz"))
