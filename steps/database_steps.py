@@ -11,7 +11,7 @@ from planning_engine.errors import DatabaseUnavailable, InvalidInput, SchemaMiss
 from planning_engine.importer import import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
-from readiness import runbook_sql
+from readiness import runbook_sql, suite_sql
 from readiness.checks import contract_findings, expect, fail
 from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
@@ -44,10 +44,7 @@ def postgres_version(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then("the Stream 5 schema has every column the engine needs")
 def schema_columns(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()",
-        evidence,
-    ).rows
+    rows = database.query(suite_sql.SCHEMA_COLUMNS, evidence).rows
     present: dict[str, set[str]] = {}
     for table, column in rows:
         present.setdefault(table, set()).add(column)
@@ -63,7 +60,7 @@ def schema_columns(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then(parsers.parse("the table {table} exists"))
 def table_exists(database: DatabaseProbe, evidence: Evidence, table: str) -> None:
-    found = database.query("SELECT to_regclass(%s)::text;", evidence, (table,)).scalar()
+    found = database.query(suite_sql.TABLE_EXISTS, evidence, (table,)).scalar()
     expect(found is not None, found=f"no table {table}", expected=f"table {table}", fix="schema")
 
 
@@ -161,11 +158,7 @@ def audit_actions(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then("every movement named in the audit log exists in the library")
 def audit_matches_library(database: DatabaseProbe, evidence: Evidence) -> None:
-    orphans = database.query(
-        "SELECT DISTINCT a.movement_id FROM movement_audit_log a "
-        "LEFT JOIN movement_library l ON l.movement_id = a.movement_id WHERE l.movement_id IS NULL;",
-        evidence,
-    ).rows
+    orphans = database.query(suite_sql.ORPHAN_AUDIT_ROWS, evidence).rows
     expect(
         not orphans,
         found=f"audit rows for movements not in the library: {[r[0] for r in orphans]}",
@@ -211,7 +204,7 @@ def recent_scoring(database: DatabaseProbe, evidence: Evidence, version: str) ->
 
 @then("every recent scoring payload stored in the database passes the contract validator")
 def stored_scoring_valid(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(runbook_sql.RECENT_SCORING_PAYLOADS, evidence).as_dicts()
+    rows = database.query(suite_sql.RECENT_SCORING_PAYLOADS, evidence).as_dicts()
     expect(
         bool(rows), found="no scored job in the last hour", expected="the test plan's", fix="flag"
     )

@@ -9,7 +9,7 @@ from pytest_bdd import given, parsers, then, when
 
 from planning_engine.contract import validate_scoring
 from planning_engine.seeding import seed_foundational
-from readiness import runbook_sql
+from readiness import runbook_sql, suite_sql
 from readiness.api_client import PlanningApi
 from readiness.checks import expect
 from readiness.config import SuiteConfig
@@ -88,11 +88,7 @@ def response_has_scoring(state: ScenarioState) -> None:
 def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: Evidence) -> None:
     returned = state.scoring()
     assert state.job is not None
-    stored = database.query(
-        "SELECT result_data->'scoring' AS scoring FROM plan_jobs WHERE job_id = %s;",
-        evidence,
-        (state.job["jobId"],),
-    ).scalar()
+    stored = database.query(suite_sql.STORED_SCORING, evidence, (state.job["jobId"],)).scalar()
     expect(
         stored is not None,
         found="plan_jobs.result_data has no scoring",

@@ -7,7 +7,7 @@ from pytest_bdd import given, then
 
 from planning_engine.contract import scoring_schema, validate_scoring
 from planning_engine.scoring import score_plan
-from readiness import runbook_sql
+from readiness import suite_sql
 from readiness.checks import expect
 from readiness.config import FLAG_VARIABLE, SuiteConfig
 from readiness.db_probe import DatabaseProbe
@@ -30,7 +30,7 @@ def database_accepts_connections(database: DatabaseProbe, evidence: Evidence) ->
     "and create in their schema"
 )
 def database_permissions(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(runbook_sql.PERMISSIONS, evidence).as_dicts()
+    rows = database.query(suite_sql.PERMISSIONS, evidence).as_dicts()
     missing = [f"{r['privilege']} on {r['table_name']}" for r in rows if r["granted"] is False]
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
     expect(

@@ -36,9 +36,17 @@ class SuiteRun:
         return {name: o.message for name, o in self.outcomes.items() if o.status == status}
 
 
+PYTEST_FEATURES = (sys.executable, "-m", "pytest", "features", "-p", "no:cacheprovider")
+
+
+def _without_suite_variables() -> dict[str, str]:
+    """This process's environment minus the suite's settings, so that only a test's own apply."""
+    return {k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES}
+
+
 def run_suite(tmp_path: Path, env: dict[str, str], *args: str, timeout_s: float = 240) -> SuiteRun:
     junit = tmp_path / "reports" / "junit.xml"  # where the suite writes it by default
-    environment = {k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES}
+    environment = _without_suite_variables()
     environment.update(env)
     # The inner pytest prunes old numbered temp dirs under its temp root; give it its own, so it
     # never removes this session's (which holds the embedded Postgres).
@@ -46,12 +54,7 @@ def run_suite(tmp_path: Path, env: dict[str, str], *args: str, timeout_s: float 
     (tmp_path / "tmp").mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "pytest",
-            "features",
-            "-p",
-            "no:cacheprovider",
+            *PYTEST_FEATURES,
             "-q",
             "-rs",
             f"--reports-dir={tmp_path / 'reports'}",
@@ -89,19 +92,14 @@ def collect(marker: str) -> set[str]:
     """The scenario functions a marker selects (`pytest features --collect-only -m MARKER`)."""
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "pytest",
-            "features",
-            "-p",
-            "no:cacheprovider",
+            *PYTEST_FEATURES,
             "--collect-only",
             "-q",
             "-m",
             marker,
         ],
         cwd=REPO,
-        env={k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES},
+        env=_without_suite_variables(),
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,13 +1,14 @@
 """The runbook's SQL runs unchanged against the engine's schema and gives the runbook's answers."""
 
 import re
+import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from planning_engine.seeding import seed_foundational
-from readiness import runbook_sql
+from readiness import runbook_sql, suite_sql
 from readiness.expectations import FOUNDATIONAL_MOVEMENTS
 
 RUNBOOK = Path(__file__).resolve().parents[1] / "docs" / "STAGING_DEPLOYMENT_READINESS.md"
@@ -76,3 +77,19 @@ def test_rollback_check_and_truncate_run(seeded: psycopg.Connection) -> None:
     assert seeded.execute(runbook_sql.ROLLBACK_SCORING_CHECK).fetchall() == [(False,)]
     seeded.execute(runbook_sql.TRUNCATE_MOVEMENTS)
     assert seeded.execute(runbook_sql.COUNT_MOVEMENTS).fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in dir(suite_sql) if n.isupper() and isinstance(getattr(suite_sql, n), str)]
+)
+def test_each_of_the_suites_own_queries_runs_on_the_schema(
+    name: str, seeded: psycopg.Connection
+) -> None:
+    sql = getattr(suite_sql, name)
+    params = {"TABLE_EXISTS": ("movement_library",), "STORED_SCORING": (str(uuid.uuid4()),)}
+    assert seeded.execute(sql, params.get(name)).description is not None
+
+
+def test_a_full_grant_shows_every_permission(seeded: psycopg.Connection) -> None:
+    rows = seeded.execute(suite_sql.PERMISSIONS).fetchall()
+    assert len(rows) == 4 * 4 + 1 and all(granted for _, _, granted in rows)

@@ -257,17 +257,25 @@ def test_a_broken_staging_api_ends_in_no_go_within_the_deadlines(
     assert "test_the_database_answers" in run.with_status("passed")
 
 
-def test_verbose_runs_show_one_line_a_second_while_a_job_is_awaited(
-    start_engine, dsn: str, staging_suite_env, tmp_path: Path
-) -> None:
-    """An engine without workers: the test plan stays queued until the suite's deadline."""
+def _queued_forever(start_engine, dsn: str, staging_suite_env, deadline_s: float) -> dict[str, str]:
+    """A staging whose engine has no workers: test plans stay queued until the suite's deadline."""
     from planning_engine.seeding import seed_foundational
 
     with psycopg.connect(dsn) as conn:
         seed_foundational(conn, actor="ops")
-    env = {**staging_suite_env(start_engine(dsn, workers=0)), "PLANNING_JOB_DEADLINE_S": "3.5"}
+    engine = start_engine(dsn, workers=0)
+    return {**staging_suite_env(engine), "PLANNING_JOB_DEADLINE_S": str(deadline_s)}
+
+
+ONE_PLAN = ("-k", "a_test_plan_generated_through_the_api_is_scored")
+
+
+def test_verbose_runs_show_one_line_a_second_while_a_job_is_awaited(
+    start_engine, dsn: str, staging_suite_env, tmp_path: Path
+) -> None:
+    env = _queued_forever(start_engine, dsn, staging_suite_env, 3.5)
     # run_suite passes -q; -vv on top of it is QA's plain `pytest features/ -v`.
-    run = run_suite(tmp_path, env, "-vv", "-k", "a_test_plan_generated_through_the_api_is_scored")
+    run = run_suite(tmp_path, env, "-vv", *ONE_PLAN)
     lines = [line for line in run.output.splitlines() if "waiting for job" in line]
     assert 2 <= len(lines) <= 4, run.output[-2000:]
     assert all("(queued)" in line for line in lines)
@@ -279,11 +287,6 @@ def test_verbose_runs_show_one_line_a_second_while_a_job_is_awaited(
 def test_quiet_runs_show_no_wait_lines(
     start_engine, dsn: str, staging_suite_env, tmp_path: Path
 ) -> None:
-    from planning_engine.seeding import seed_foundational
-
-    with psycopg.connect(dsn) as conn:
-        seed_foundational(conn, actor="ops")
-    env = {**staging_suite_env(start_engine(dsn, workers=0)), "PLANNING_JOB_DEADLINE_S": "1.5"}
-    run = run_suite(tmp_path, env, "-k", "a_test_plan_generated_through_the_api_is_scored")
+    run = run_suite(tmp_path, _queued_forever(start_engine, dsn, staging_suite_env, 1.5), *ONE_PLAN)
     assert "waiting for job" not in run.output
     assert run.exit_code == 1

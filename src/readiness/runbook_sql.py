@@ -58,27 +58,6 @@ WHERE created_at > NOW() - INTERVAL '5 minutes';"""
 
 SELECT_ONE = "SELECT 1;"
 
-# Not the runbook's own SQL: the Prerequisites' "Requires permissions: CREATE, INSERT, UPDATE,
-# DELETE, SELECT", asked of Postgres without using any of them. A missing table is NULL here:
-# Phase 1 reports it.
-PERMISSIONS = """SELECT t AS table_name, p AS privilege,
-  CASE WHEN to_regclass(t) IS NULL THEN NULL
-       ELSE has_table_privilege(current_user, t, p) END AS granted
-FROM unnest(ARRAY['movement_library', 'movement_staging', 'movement_audit_log', 'plan_jobs']) AS t,
-     unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p
-UNION ALL
-SELECT current_schema(), 'CREATE', has_schema_privilege(current_user, current_schema(), 'CREATE');"""
-
-# Not the runbook's own SQL: the payloads behind RECENT_SCORING, for the contract validator
-# ("Run contract validator against staging data").
-RECENT_SCORING_PAYLOADS = """SELECT job_id, result_data->'scoring' AS scoring
-FROM plan_jobs
-WHERE status = 'completed'
-  AND created_at > NOW() - INTERVAL '1 hour'
-  AND result_data ? 'scoring'
-ORDER BY created_at DESC
-LIMIT 10;"""
-
 # The queries of Phase 2 and Phase 4 that are read-only, by the name the report shows.
 VALIDATION_QUERIES: dict[str, str] = {
     "movement count": COUNT_MOVEMENTS,
