@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ChecklistItem:
+    """A runbook line and the scenarios that check it; none for a line only people can tick."""
+
     text: str
     scenarios: tuple[str, ...]
     required: bool = True
@@ -147,6 +149,17 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
             "No scoring calculation errors in logs", ("No scoring calculation errors are logged",)
         ),
         ChecklistItem("Database queries performing within SLA", (SLA_OUTLINE,)),
+    ),
+    "Post-Deployment Validation (within 24 hours, within 1 week)": tuple(
+        ChecklistItem(text, (), False)
+        for text in (
+            "QA team validates end-to-end flow",
+            "Frontend team integrates with scoring API",
+            "No critical issues reported",
+            "Gather feedback from internal users",
+            "Monitor metrics (plan quality, adherence)",
+            "Plan production rollout",
+        )
     ),
     "Post-Deployment Tasks (Day 0-1)": (
         ChecklistItem(

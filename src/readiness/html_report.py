@@ -16,6 +16,7 @@ _STATUS_COLOURS = {
     "failed": "#cf222e",
     "skipped": "#9a6700",
     "not run": "#57606a",
+    "manual": "#57606a",
 }
 
 STYLE = """<style>
@@ -76,7 +77,9 @@ def checklist(verdict: Verdict) -> str:
                 parts.append("</table>")
             section = outcome.section
             parts.append(f'<h3 class="s5-section">{escape(section)}</h3><table class="s5-table">')
-        names = sorted({r.name for r in outcome.scenarios}) or ["(not run)"]
+        names = sorted({r.name for r in outcome.scenarios}) or [
+            "(for people: not automated)" if outcome.status == "manual" else "(not run)"
+        ]
         shown = names if len(names) <= 3 else [*names[:2], f"… and {len(names) - 2} more"]
         drill = "" if outcome.item.required else " <em>(drill, informative)</em>"
         colour = _STATUS_COLOURS[outcome.status]

@@ -12,7 +12,7 @@ GO, NO_GO, INCOMPLETE = "GO", "NO-GO", "INCOMPLETE"
 class ItemOutcome:
     section: str
     item: ChecklistItem
-    status: str  # passed | failed | skipped | not run
+    status: str  # passed | failed | skipped | not run | manual
     scenarios: list[ScenarioRecord] = field(default_factory=list)
 
 
@@ -49,6 +49,9 @@ def decide(records: list[ScenarioRecord]) -> Verdict:
     items = []
     for section, section_items in CHECKLIST.items():
         for item in section_items:
+            if not item.scenarios:  # a check for people, listed so the page shows the whole runbook
+                items.append(ItemOutcome(section, item, "manual"))
+                continue
             mapped = [r for name in item.scenarios for r in by_template.get(name, [])]
             # A required item is decided by its required scenarios; a rehearsal attached to it informs.
             deciding = [r for r in mapped if r.required] if item.required else mapped
