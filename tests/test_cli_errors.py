@@ -116,3 +116,22 @@ def test_a_misspelt_fault_name_is_refused_before_serving(engine_cli, dsn: str, m
     assert result.code == 1
     assert "unknown fault(s): scoring_total_out_of_rnage" in result.err
     assert "scoring_total_out_of_range" in result.err  # the fix lists the names that exist
+
+
+def test_token_mints_a_bearer_token_for_the_user(engine_cli, monkeypatch) -> None:
+    import jwt
+
+    secret = "s" * 40
+    monkeypatch.setenv("PLANNING_JWT_SECRET", secret)
+    result = engine_cli("token", "--user", "qa-user", "--ttl", "60")
+    assert result.code == 0
+    claims = jwt.decode(result.out.strip(), secret, algorithms=["HS256"])
+    assert claims["sub"] == "qa-user" and claims["exp"] - claims["iat"] == 60
+    assert secret not in result.out + result.err
+
+
+def test_token_without_a_signing_key_says_which_variable(engine_cli, monkeypatch) -> None:
+    monkeypatch.delenv("PLANNING_JWT_SECRET", raising=False)
+    result = engine_cli("token", "--user", "qa-user")
+    assert result.code == 1
+    assert "PLANNING_JWT_SECRET is not set" in result.err

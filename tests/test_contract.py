@@ -100,6 +100,9 @@ CORRUPTIONS = {
         "$.factors.safety.score: nan is not a finite number",
     ),
     "infinite total": (_set("total", float("inf")), "$.total: inf is not a finite number"),
+    "blank reason": (_set("factors.safety.reasons", [""]), "$.factors.safety.reasons[0]"),
+    "weight above 1": (_set("weights.safety", 1.2), "$.weights.safety"),
+    "score below 0": (_set("factors.performance.score", -0.1), "$.factors.performance.score"),
     "negative sessions planned": (
         _set("metadata.weeklySessionsPlanned", -1),
         "$.metadata.weeklySessionsPlanned",

@@ -345,3 +345,16 @@ def test_concurrent_imports_end_like_one(
     assert failures == []
     assert table_counts(db)["movement_library"] == 300
     assert audit_actions(db) == {"imported": 300, "published": 300}
+
+
+def test_format_option_overrides_the_extension(
+    engine_cli, dsn: str, db: psycopg.Connection, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, _foundational(), name="export.txt")
+    refused = engine_cli("import-movements", "--file", str(path), "--dsn", dsn)
+    assert refused.code == 1 and "--format json|csv" in refused.err
+    assert (
+        engine_cli("import-movements", "--file", str(path), "--format", "json", "--dsn", dsn).code
+        == 0
+    )
+    assert table_counts(db)["movement_library"] == 8
