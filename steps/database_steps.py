@@ -1,20 +1,13 @@
 """Steps that read the target's database with the runbook's own SQL."""
 
 import re
-import statistics
 
-import psycopg
 from pytest_bdd import parsers, then
 
-from planning_engine.database import connect
-from planning_engine.errors import DatabaseUnavailable, InvalidInput, SchemaMissing
-from planning_engine.importer import import_movements
-from planning_engine.movement_file import read_movement_file
-from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from readiness import runbook_sql, suite_sql
-from readiness.checks import contract_findings, expect, fail
+from readiness.checks import contract_findings, expect
 from readiness.config import SuiteConfig
-from readiness.db_probe import DatabaseProbe
+from readiness.db_probe import TIMED_RUNS, DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import (
     EXPECTED_MOVEMENT_COUNT,
@@ -25,7 +18,11 @@ from readiness.expectations import (
 from readiness.expectations import (
     FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
 )
-from readiness.library_checks import check_audit_actions, listing_differences
+from readiness.library_checks import (
+    check_audit_actions,
+    dry_run_foundational_seed,
+    listing_differences,
+)
 from readiness.target import Target
 
 
@@ -101,21 +98,7 @@ def audit_not_empty(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then("a dry run of the foundational seed reports every movement unchanged")
 def reseed_dry_run(target: Target, evidence: Evidence) -> None:
-    records = read_movement_file(data_file(FOUNDATIONAL_MOVEMENTS))
-    try:
-        with connect(target.dsn) as conn:
-            summary = import_movements(conn, records, actor="readiness-suite", dry_run=True)
-    except DatabaseUnavailable as error:
-        fail(error.cause, "connection")
-    except SchemaMissing as error:
-        fail(error.cause, "schema")
-    except psycopg.errors.InsufficientPrivilege as error:
-        fail(f"the dry run may not stage rows ({error.diag.message_primary})", "permissions")
-    except InvalidInput as error:
-        fail(
-            f"re-seeding would be refused: {error.cause} ({'; '.join(error.problems)})",
-            "duplicates",
-        )
+    summary = dry_run_foundational_seed(target.dsn)
     evidence.note(
         "planning-engine import-movements --file movements-foundational.json --dry-run",
         **summary.as_dict(),
@@ -217,18 +200,10 @@ def stored_scoring_valid(database: DatabaseProbe, evidence: Evidence) -> None:
 def query_within_sla(
     database: DatabaseProbe, evidence: Evidence, suite_config: SuiteConfig, name: str
 ) -> None:
-    sql = runbook_sql.VALIDATION_QUERIES[name]
-    timings = [database.query(sql, evidence if i == 0 else None).duration_ms for i in range(3)]
-    median = statistics.median(timings)
-    evidence.note(
-        "timings (3 runs)",
-        ms=[round(t, 2) for t in timings],
-        median_ms=round(median, 2),
-        sla_ms=suite_config.sla_ms,
-    )
+    median = database.median_ms(runbook_sql.VALIDATION_QUERIES[name], evidence)
     expect(
         median <= suite_config.sla_ms,
-        found=f"median {median:.1f} ms over 3 runs",
+        found=f"median {median:.1f} ms over {TIMED_RUNS} runs",
         expected=f"<= {suite_config.sla_ms:g} ms",
         fix="performance",
     )

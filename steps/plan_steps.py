@@ -3,20 +3,20 @@
 import uuid
 from typing import Any
 
-import psycopg
 import pytest
 from pytest_bdd import given, parsers, then, when
 
 from planning_engine.contract import validate_scoring
-from planning_engine.seeding import seed_foundational
-from readiness import runbook_sql, suite_sql
+from readiness import suite_sql
 from readiness.api_client import PlanningApi
 from readiness.checks import expect
 from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.payload_diff import differences
 from readiness.plugin import ScenarioState
+from readiness.scoring_drill import ScoringRollbackDrill
 from readiness.target import Target
 from readiness.test_plans import Progress, TestPlans
 
@@ -95,24 +95,13 @@ def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: E
         expected="the scoring returned by the API",
         fix="persistence",
     )
-    differences = _differences(stored, returned)
+    differing = differences(stored, returned)
     expect(
-        not differences,
-        found=f"the stored scoring differs at {'; '.join(differences[:5])}",
+        not differing,
+        found=f"the stored scoring differs at {'; '.join(differing[:5])}",
         expected="the scoring the API returned",
         fix="contract",
     )
-
-
-def _differences(stored: Any, returned: Any, path: str = "$") -> list[str]:
-    """JSON paths where two payloads differ, with both values, for a message a person can read."""
-    if isinstance(stored, dict) and isinstance(returned, dict):
-        return [
-            d
-            for key in sorted(set(stored) | set(returned))
-            for d in _differences(stored.get(key), returned.get(key), f"{path}.{key}")
-        ]
-    return [] if stored == returned else [f"{path} (stored {stored!r}, API {returned!r})"]
 
 
 @then("the scoring payload passes the contract validator")
@@ -171,19 +160,6 @@ def other_user_refused(
 # --- the scoring rollback drill (controlled targets only) -------------------------------
 
 
-def _drill_plan(
-    target: Target,
-    state: ScenarioState,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Progress,
-) -> dict[str, Any]:
-    """A completed runbook test plan from the drill's own engine, not the target's: the drill
-    never waits for (or touches) the target's engine."""
-    with PlanningApi(state.engine.url, suite_config.http_timeout_s) as drill:
-        return TestPlans(drill, target, suite_config, evidence, progress).generate()
-
-
 @given("a scored plan generated while the scoring flag was on")
 def plan_while_flag_on(
     target: Target,
@@ -192,31 +168,20 @@ def plan_while_flag_on(
     evidence: Evidence,
     progress: Progress,
 ) -> None:
-    state.scratch_dsn = target.scratch_database(migrated=True)
-    with psycopg.connect(state.scratch_dsn) as conn:
-        seed_foundational(conn, actor="readiness-suite")
-    state.engine = target.start_engine(state.scratch_dsn, FEATURE_V1_PLANNING_SCORING="true")
-    state.earlier_job = state.job = _drill_plan(target, state, suite_config, evidence, progress)
+    state.drill = ScoringRollbackDrill(target, suite_config, evidence, progress)
+    state.drill.start_with_flag_on()
+    state.earlier_job = state.job = state.drill.generate()
     state.scoring()
 
 
 @when("the engine is restarted with the scoring flag off")
-def restart_flag_off(target: Target, state: ScenarioState, evidence: Evidence) -> None:
-    assert state.scratch_dsn is not None
-    state.engine.stop()
-    state.engine = target.start_engine(state.scratch_dsn, FEATURE_V1_PLANNING_SCORING="false")
-    evidence.note("engine restarted", FEATURE_V1_PLANNING_SCORING="false", url=state.engine.url)
+def restart_flag_off(state: ScenarioState) -> None:
+    state.drill.restart_with_flag_off()
 
 
 @when("a new test plan is generated")
-def new_plan(
-    target: Target,
-    state: ScenarioState,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Progress,
-) -> None:
-    state.job = _drill_plan(target, state, suite_config, evidence, progress)
+def new_plan(state: ScenarioState) -> None:
+    state.job = state.drill.generate()
 
 
 @then("the new plan carries no scoring")
@@ -232,25 +197,20 @@ def new_plan_unscored(state: ScenarioState) -> None:
 
 
 @then("the earlier plan keeps its scoring")
-def earlier_plan_scored(
-    target: Target, state: ScenarioState, suite_config: SuiteConfig, evidence: Evidence
-) -> None:
+def earlier_plan_scored(state: ScenarioState) -> None:
     assert state.earlier_job is not None
-    with PlanningApi(state.engine.url, suite_config.http_timeout_s) as drill:
-        job = drill.job(state.earlier_job["jobId"], target.token, evidence).json()
+    scoring = state.drill.job(state.earlier_job["jobId"])["resultData"].get("scoring")
     expect(
-        job["resultData"].get("scoring") == state.earlier_job["resultData"]["scoring"],
-        found=job["resultData"].get("scoring"),
+        scoring == state.earlier_job["resultData"]["scoring"],
+        found=scoring,
         expected="the scoring it had before the rollback",
         fix="flag",
     )
 
 
 @then("the runbook's rollback query shows the new plan without scoring")
-def rollback_query(state: ScenarioState, evidence: Evidence) -> None:
-    assert state.scratch_dsn is not None
-    with DatabaseProbe(state.scratch_dsn) as probe:
-        rows = [row[0] for row in probe.query(runbook_sql.ROLLBACK_SCORING_CHECK, evidence).rows]
+def rollback_query(state: ScenarioState) -> None:
+    rows = state.drill.has_scoring_rows()
     expect(
         sorted(rows) == [False, True],
         found=f"has_scoring values {rows}",

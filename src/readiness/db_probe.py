@@ -4,6 +4,7 @@ One connection per run, opened on first use. If it cannot be opened the reason i
 every later database step fails at once with the same explanation instead of waiting again.
 """
 
+import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from readiness.evidence import Evidence
 
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000
+TIMED_RUNS = 3  # a query's time is the median of this many runs
 
 
 @dataclass
@@ -89,6 +91,20 @@ class DatabaseProbe:
         if evidence is not None:
             evidence.sql(sql, columns, rows, duration_ms, self.target)
         return QueryResult(columns, rows, duration_ms)
+
+    def median_ms(self, sql: str, evidence: Evidence | None = None) -> float:
+        """The query's median time over TIMED_RUNS runs (the first with its rows as evidence)."""
+        timings = [
+            self.query(sql, evidence if run == 0 else None).duration_ms for run in range(TIMED_RUNS)
+        ]
+        median = statistics.median(timings)
+        if evidence is not None:
+            evidence.note(
+                f"timings ({TIMED_RUNS} runs)",
+                ms=[round(t, 2) for t in timings],
+                median_ms=round(median, 2),
+            )
+        return median
 
     def __enter__(self) -> "DatabaseProbe":
         return self

@@ -3,10 +3,16 @@
 import json
 from typing import Any
 
+import psycopg
+
+from planning_engine.database import connect
+from planning_engine.errors import DatabaseUnavailable, InvalidInput, SchemaMissing
+from planning_engine.importer import ImportSummary, import_movements
+from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS as FOUNDATIONAL_FILE
 from planning_engine.resources import data_file
 from readiness import runbook_sql
-from readiness.checks import expect
+from readiness.checks import expect, fail
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import (
@@ -53,3 +59,23 @@ def listing_differences(listing: list[dict[str, Any]]) -> list[str]:
         if row["name"] in seeded
         and (row["movement_id"], sorted(row["modalities"] or [])) != seeded[row["name"]]
     ]
+
+
+def dry_run_foundational_seed(dsn: str) -> ImportSummary:
+    """What re-seeding would change, from `import-movements --dry-run` (rolled back), with the
+    runbook's fix for each way it can be refused."""
+    records = read_movement_file(data_file(FOUNDATIONAL_FILE))
+    try:
+        with connect(dsn) as conn:
+            return import_movements(conn, records, actor="readiness-suite", dry_run=True)
+    except DatabaseUnavailable as error:
+        fail(error.cause, "connection")
+    except SchemaMissing as error:
+        fail(error.cause, "schema")
+    except psycopg.errors.InsufficientPrivilege as error:
+        fail(f"the dry run may not stage rows ({error.diag.message_primary})", "permissions")
+    except InvalidInput as error:
+        fail(
+            f"re-seeding would be refused: {error.cause} ({'; '.join(error.problems)})",
+            "duplicates",
+        )

@@ -250,8 +250,8 @@ class ScenarioState:
     scratch_dsn: str | None = None
     dump_file: Path | None = None
     commands: list[CliOutcome] = field(default_factory=list)
-    engine: Any = None
     rollback: Any = None
+    drill: Any = None  # the scoring rollback drill (readiness.scoring_drill)
     metrics: dict[str, float] = field(default_factory=dict)
 
     def scoring(self) -> dict[str, Any]:

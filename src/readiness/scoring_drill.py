@@ -1,0 +1,68 @@
+"""The runbook's scoring rollback (Rollback: Scoring Feature), rehearsed on the drill's own
+engine and scratch database, so that the target's engine is never restarted or waited for.
+
+Flag on, a scored plan; restart with the flag off; a new plan has no scoring, the earlier one
+keeps its own, and the runbook's rollback query shows both.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from planning_engine.seeding import seed_foundational
+from readiness import runbook_sql
+from readiness.api_client import PlanningApi
+from readiness.config import SuiteConfig
+from readiness.db_probe import DatabaseProbe
+from readiness.engine_process import EngineProcess
+from readiness.evidence import Evidence
+from readiness.target import Target
+from readiness.test_plans import Progress, TestPlans
+
+
+@dataclass
+class ScoringRollbackDrill:
+    target: Target
+    config: SuiteConfig
+    evidence: Evidence
+    progress: Progress
+    dsn: str = ""
+    engine: EngineProcess | None = field(default=None, repr=False)
+
+    def start_with_flag_on(self) -> None:
+        """A seeded scratch database and an engine of the drill's own, scoring on."""
+        self.dsn = self.target.scratch_database(migrated=True)
+        with psycopg.connect(self.dsn) as conn:
+            seed_foundational(conn, actor="readiness-suite")
+        self.engine = self.target.start_engine(self.dsn, FEATURE_V1_PLANNING_SCORING="true")
+
+    def restart_with_flag_off(self) -> None:
+        """Runbook steps 1 and 2: disable the flag, restart the service."""
+        assert self.engine is not None, "start the drill first"
+        self.engine.stop()
+        self.engine = self.target.start_engine(self.dsn, FEATURE_V1_PLANNING_SCORING="false")
+        self.evidence.note(
+            "engine restarted", FEATURE_V1_PLANNING_SCORING="false", url=self.engine.url
+        )
+
+    def generate(self) -> dict[str, Any]:
+        """A completed runbook test plan from the drill's engine."""
+        with self._api() as api:
+            return TestPlans(api, self.target, self.config, self.evidence, self.progress).generate()
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        with self._api() as api:
+            return dict(api.job(job_id, self.target.token, self.evidence).json())
+
+    def has_scoring_rows(self) -> list[bool]:
+        """Runbook step 3: the rollback query's `has_scoring` column."""
+        with DatabaseProbe(self.dsn) as probe:
+            return [
+                row[0]
+                for row in probe.query(runbook_sql.ROLLBACK_SCORING_CHECK, self.evidence).rows
+            ]
+
+    def _api(self) -> PlanningApi:
+        assert self.engine is not None, "start the drill first"
+        return PlanningApi(self.engine.url, self.config.http_timeout_s)
