@@ -12,3 +12,16 @@ Feature: Troubleshooting
   Scenario: Seeding an unreachable database explains the connection error
     When the foundational movements are seeded into a database that does not answer
     Then the seeding fails with a message naming "verify the DSN format"
+
+  @writes @rehearsal @controlled
+  Scenario: Seeding over a movement that already has the name explains the conflict
+    Given a Stream 5 database where another movement is already named "Back Squat"
+    When the foundational movements are seeded into it
+    Then the seeding fails with a message naming "already used by library movement"
+    And nothing was written to the movement library
+
+  @readonly @rehearsal
+  Scenario: The contract validator names what is wrong with a corrupted payload
+    Given a job result whose scoring total was changed to 1.2
+    When the contract validator checks it
+    Then the validator rejects it naming "$.total"

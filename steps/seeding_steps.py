@@ -1,18 +1,20 @@
 """Steps that seed, dump, restore and truncate: Phase 2's two paths and the seeding rollback."""
 
+import json
 import socket
 import tempfile
 from pathlib import Path
 
 from pytest_bdd import given, parsers, then, when
 
+from planning_engine.planner import generate_plan
+from planning_engine.scoring import score_plan
+from readiness import runbook_sql, suite_sql
 from readiness.checks import expect
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome, run_engine_command
 from readiness.evidence import Evidence
-from readiness.expectations import (
-    EXPECTED_MOVEMENT_COUNT,
-)
+from readiness.expectations import EXPECTED_MOVEMENT_COUNT, RUNBOOK_PLAN_REQUEST
 from readiness.library_checks import check_audit_actions, check_published_foundational_listing
 from readiness.plugin import ScenarioState
 from readiness.rollback_drill import MovementRollback
@@ -148,4 +150,45 @@ def seeding_fails_with(state: ScenarioState, text: str) -> None:
         found=f"exit {outcome.exit_code}: {outcome.stderr.strip()}",
         expected=f"a non-zero exit and a message naming {text!r}",
         fix="the engine's error messages must name the fix",
+    )
+
+
+@given(parsers.parse('a Stream 5 database where another movement is already named "{name}"'))
+def conflicting_name(target: Target, state: ScenarioState, name: str) -> None:
+    state.scratch_dsn = target.scratch_database(migrated=True)
+    with DatabaseProbe(state.scratch_dsn) as probe:
+        probe.query(suite_sql.INSERT_HAND_MADE_MOVEMENT, None, ("hand-made-movement", name))
+
+
+@then("nothing was written to the movement library")
+def nothing_written(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.scratch_dsn is not None
+    with DatabaseProbe(state.scratch_dsn) as probe:
+        rows = probe.query(runbook_sql.COUNT_MOVEMENTS, evidence).scalar()
+    expect(rows == 1, found=f"{rows} movements", expected="only the one already there", fix="seed")
+
+
+@given(parsers.parse("a job result whose scoring total was changed to {total:g}"))
+def corrupted_job_result(state: ScenarioState, total: float) -> None:
+    squat = {"movement_id": "back-squat", "name": "Back Squat", "category": "strength"}
+    plan = generate_plan(RUNBOOK_PLAN_REQUEST, [{**squat, "recommended_rpe": 8}])
+    payload = {**score_plan(plan, RUNBOOK_PLAN_REQUEST), "total": total}
+    state.dump_file = Path(tempfile.mkdtemp(prefix="payloads-")) / "payloads.json"
+    state.dump_file.write_text(json.dumps([{"resultData": {"scoring": payload}}]), encoding="utf-8")
+
+
+@when("the contract validator checks it")
+def validator_checks(state: ScenarioState, evidence: Evidence) -> None:
+    assert state.dump_file is not None
+    _run(state, evidence, "validate-scoring", "--file", str(state.dump_file))
+
+
+@then(parsers.parse('the validator rejects it naming "{text}"'))
+def validator_rejects(state: ScenarioState, text: str) -> None:
+    outcome = state.commands[-1]
+    expect(
+        outcome.exit_code == 1 and text in outcome.stdout,
+        found=f"exit {outcome.exit_code}: {outcome.stdout.strip()}",
+        expected=f"exit 1 and a finding at {text!r}",
+        fix="contract",
     )

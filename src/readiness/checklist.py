@@ -219,5 +219,15 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
             ("Seeding an unreachable database explains the connection error",),
             False,
         ),
+        ChecklistItem(
+            "Troubleshooting: duplicate movement explained",
+            ("Seeding over a movement that already has the name explains the conflict",),
+            False,
+        ),
+        ChecklistItem(
+            "Troubleshooting: scoring validation fails -> validate-scoring names the field",
+            ("The contract validator names what is wrong with a corrupted payload",),
+            False,
+        ),
     ),
 }

@@ -1,6 +1,7 @@
 """The suite's own queries, beside the runbook's (`runbook_sql`, quoted verbatim): what the
 runbook asks in words ("requires permissions", "audit log entries match", "run the contract
-validator against staging data") put to Postgres, read-only."""
+validator against staging data") put to Postgres. All read-only, but for the rehearsal data
+that only ever goes into a scratch database of the suite's own."""
 
 # The schema's columns, to compare with what the engine and the runbook's queries need.
 SCHEMA_COLUMNS = """SELECT table_name, column_name
@@ -37,3 +38,9 @@ WHERE status = 'completed'
   AND result_data ? 'scoring'
 ORDER BY created_at DESC
 LIMIT 10;"""
+
+# A movement made by hand, as a troubleshooting rehearsal's conflicting data (scratch databases
+# only): its id and name.
+INSERT_HAND_MADE_MOVEMENT = """INSERT INTO movement_library
+  (movement_id, name, category, recommended_rpe, content_hash, status)
+VALUES (%s, %s, 'strength', 8, 'hand-made', 'published');"""
