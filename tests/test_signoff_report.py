@@ -103,14 +103,19 @@ def test_go_writes_every_artifact_without_secrets_under_xdist(
         "cucumber.json must hold every scenario, also under -n 2"
     )
     assert len({s["id"] for s in scenarios}) == len(scenarios), "cucumber ids must be unique"
+    assert [f["uri"] for f in features] == sorted(f["uri"] for f in features)
+    for feature in features:  # in the file's order, not the order the xdist workers finished in
+        lines = [s["line"] for s in feature["elements"]]
+        assert lines == sorted(lines), feature["uri"]
     assert all(
         step["result"]["status"] in ("passed", "skipped", "failed")
         for s in scenarios
         for step in s["steps"]
     )
-    assert (
-        "Movement library seeded (8 foundational movements)" in files["announcement.md"].read_text()
-    )
+    announcement = files["announcement.md"].read_text()
+    assert "Movement library seeded (8 foundational movements)" in announcement
+    assert "Plan quality scoring enabled (fixed-weight-v1)" in announcement
+    assert "Questions? Contact: " in announcement
     for path in files.values():
         text = path.read_text(encoding="utf-8", errors="replace")
         for secret in secrets:

@@ -290,3 +290,15 @@ def test_quiet_runs_show_no_wait_lines(
     run = run_suite(tmp_path, _queued_forever(start_engine, dsn, staging_suite_env, 1.5), *ONE_PLAN)
     assert "waiting for job" not in run.output
     assert run.exit_code == 1
+
+
+def test_expecting_scoring_off_checks_the_rest_and_is_incomplete(tmp_path: Path) -> None:
+    """The runbook deploys with scoring on: a run told otherwise can never say GO."""
+    run = run_suite(tmp_path, {"FEATURE_V1_PLANNING_SCORING": "false"})
+    assert run.exit_code == 1
+    assert "Readiness verdict: INCOMPLETE" in run.output
+    assert run.with_status("failed") == {}
+    skipped = run.with_status("skipped")
+    assert "FEATURE_V1_PLANNING_SCORING=false" in skipped["test_the_scoring_flag_is_expected_on"]
+    assert "scoring is off" in skipped["test_scoring_matches_the_contract"]
+    assert "test_every_movement_is_published" in run.with_status("passed")

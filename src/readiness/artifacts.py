@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from readiness.expectations import EXPECTED_MOVEMENT_COUNT, SCORING_VERSION
 from readiness.scenario_record import ScenarioRecord
 from readiness.verdict import GO, INCOMPLETE, Verdict
 
@@ -45,7 +46,8 @@ def _digest(document: Any) -> str:
 def cucumber(records: list[ScenarioRecord]) -> list[dict[str, Any]]:
     """Cucumber JSON built from our own records, so it is complete under pytest-xdist too."""
     features: dict[str, list[ScenarioRecord]] = defaultdict(list)
-    for record in records:
+    # In file and line order, whatever order pytest-xdist's workers finished them in.
+    for record in sorted(records, key=lambda r: (r.feature_file or r.feature, r.line, r.nodeid)):
         features[record.feature_file or record.feature].append(record)
     document = []
     for uri, scenarios in features.items():
@@ -176,8 +178,8 @@ Team,
 
 Stream 5 features have been successfully deployed to staging ({identity.get("target_url")}):
 
-✅ Movement library seeded (8 foundational movements)
-✅ Plan quality scoring enabled (fixed-weight-v1)
+✅ Movement library seeded ({EXPECTED_MOVEMENT_COUNT} foundational movements)
+✅ Plan quality scoring enabled ({SCORING_VERSION})
 ✅ Contract validation passing ({len(plans)} generated test plans validated)
 ✅ All verification checks passed ({verdict.passed} scenarios, readiness verdict GO)
 
@@ -195,7 +197,9 @@ Next steps:
 - Frontend integration (CoachTip, Weekly Review)
 - Production rollout planning
 
-Verified on {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by {identity.get("by")}.
+Questions? Contact: {identity.get("by")}
+
+Verified on {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by the Stream 5 readiness suite.
 """
 
 
