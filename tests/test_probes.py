@@ -1,13 +1,12 @@
 """The suite's probes meeting a target that is not what the runbook expects: each finding says
 what is wrong and the fix, never a raw driver error."""
 
-import http.server
-import threading
 from collections.abc import Iterator
 
 import pytest
 from psycopg.conninfo import make_conninfo
 
+from local_http import answering
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from readiness.api_client import PlanningApi
 from readiness.checks import ReadinessFailure
@@ -52,23 +51,8 @@ def test_a_query_over_the_statement_timeout_is_a_performance_finding(dsn: str) -
 @pytest.fixture
 def html_metrics() -> Iterator[str]:
     """A /metrics behind a login page: 200, but HTML."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b"<html><body><form>Sign in</form></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with answering(200, "text/html", b"<html><body><form>Sign in</form></body></html>") as url:
+        yield url
 
 
 def test_metrics_that_are_not_prometheus_text_count_as_unavailable(html_metrics: str) -> None:

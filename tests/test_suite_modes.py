@@ -1,17 +1,15 @@
 """The readiness suite itself, run the way QA and CI run it: embedded, against a staging, misconfigured."""
 
-import http.server
 import itertools
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from conftest import JWT_SECRET
+from local_http import answering
 from planning_engine.auth import mint_token
 from suite_runner import collect, run_suite
 
@@ -203,36 +201,9 @@ def test_an_unreachable_staging_ends_quickly_with_failures(
     assert "secret-pw" not in run.output
 
 
-@contextmanager
-def misbehaving_api(mode: str) -> Iterator[str]:
+def misbehaving_api(mode: str) -> AbstractContextManager[str]:
     """A local 'staging API' that answers every request with a 500, or accepts and never answers."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if mode == "hang":
-                stop.wait(120)
-                return
-            body = b'{"error": "internal"}'
-            self.send_response(500)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_GET
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    stop = threading.Event()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        stop.set()
-        server.shutdown()
+    return answering(500, "application/json", b'{"error": "internal"}', hang=mode == "hang")
 
 
 @pytest.mark.parametrize(
