@@ -1,6 +1,9 @@
 """The readiness suite itself, run the way QA and CI run it: embedded, against a staging, misconfigured."""
 
 import itertools
+import os
+import subprocess
+import sys
 import time
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 from conftest import JWT_SECRET
 from local_http import answering
 from planning_engine.auth import mint_token
-from suite_runner import collect, run_suite
+from suite_runner import REPO, SUITE_VARIABLES, collect, run_suite
 
 
 def _library_state(dsn: str) -> list[tuple[object, ...]]:
@@ -166,6 +169,24 @@ def test_wrong_configuration_fails_fast_with_one_message(
     assert run.exit_code == 4
     assert expected in run.output
     assert time.monotonic() - started < 15
+
+
+def test_the_projects_own_tests_ignore_an_engine_developers_dsn(tmp_path: Path) -> None:
+    """PLANNING_DATABASE_URL is the engine's variable too: it stops only a run of the suite."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES},
+        "PLANNING_DATABASE_URL": "postgresql://dev:pw@127.0.0.1:9/planning",
+        "PYTEST_DEBUG_TEMPROOT": str(tmp_path),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_checklist.py"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-1000:] + run.stderr[-1000:]
 
 
 @pytest.mark.parametrize(

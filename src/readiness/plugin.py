@@ -63,7 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, description in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
-    suite = read_config(config)
+    suite = read_config(config, suite_selected=_runs_features(config))
     config.stash[CONFIG_KEY] = suite
     config.stash[SECRETS_KEY] = known_secrets(suite)
     _start_shared_target(config, suite)
