@@ -36,7 +36,8 @@ class SuiteRun:
         return {name: o.message for name, o in self.outcomes.items() if o.status == status}
 
 
-PYTEST_FEATURES = (sys.executable, "-m", "pytest", "features", "-p", "no:cacheprovider")
+PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
+PYTEST_FEATURES = (*PYTEST, "features")
 
 
 def _without_suite_variables() -> dict[str, str]:
@@ -44,7 +45,14 @@ def _without_suite_variables() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in SUITE_VARIABLES}
 
 
-def run_suite(tmp_path: Path, env: dict[str, str], *args: str, timeout_s: float = 240) -> SuiteRun:
+def run_suite(
+    tmp_path: Path,
+    env: dict[str, str],
+    *args: str,
+    timeout_s: float = 240,
+    paths: tuple[str, ...] = ("features",),
+) -> SuiteRun:
+    """`pytest features/ ARGS` (or `pytest PATHS ARGS`) as QA runs it, in a subprocess."""
     junit = tmp_path / "reports" / "junit.xml"  # where the suite writes it by default
     environment = _without_suite_variables()
     environment.update(env)
@@ -54,7 +62,8 @@ def run_suite(tmp_path: Path, env: dict[str, str], *args: str, timeout_s: float 
     (tmp_path / "tmp").mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
-            *PYTEST_FEATURES,
+            *PYTEST,
+            *paths,
             "-q",
             "-rs",
             f"--reports-dir={tmp_path / 'reports'}",

@@ -135,3 +135,43 @@ def test_token_without_a_signing_key_says_which_variable(engine_cli, monkeypatch
     result = engine_cli("token", "--user", "qa-user")
     assert result.code == 1
     assert "PLANNING_JWT_SECRET is not set" in result.err
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "postgresql+psycopg2://admin:S3cretPassw0rd@127.0.0.1:{port}/planning",
+        "mysql://admin:S3cretPassw0rd@127.0.0.1:{port}/planning",
+        "postgresql://admin:S3cret@Passw0rd@127.0.0.1:{port}/planning",
+        "jdbc:postgresql://127.0.0.1:{port}/planning?user=admin&password=S3cretPassw0rd",
+        "host=127.0.0.1 port={port} dbname=planning password='S3cret Passw0rd",
+    ],
+    ids=["sqlalchemy", "mysql", "unescaped-at", "jdbc", "unclosed-quote"],
+)
+def test_an_unreadable_dsn_is_refused_before_connecting_and_never_shown(engine_cli, dsn) -> None:
+    result = engine_cli("migrate", "--dsn", dsn.format(port=_closed_port()))
+    assert result.code == 1
+    assert result.err.startswith("error: --dsn is not a usable Postgres DSN")
+    assert "must be percent-encoded: @ → %40" in result.err
+    assert "S3cret" not in result.err + result.out and "Passw0rd" not in result.err + result.out
+    assert "cannot reach" not in result.err  # refused, not tried
+
+
+def test_an_unreadable_dsn_from_the_environment_names_the_variable(engine_cli, monkeypatch) -> None:
+    monkeypatch.setenv("PLANNING_DATABASE_URL", "postgresql://admin:S3cret@Passw0rd@127.0.0.1/x")
+    result = engine_cli("seed")
+    assert result.code == 1
+    assert (
+        "error: PLANNING_DATABASE_URL is not a usable Postgres DSN: "
+        "its password holds an unescaped @" in result.err
+    )
+    assert "Passw0rd" not in result.err
+
+
+def test_a_percent_encoded_password_with_at_signs_is_read_whole(engine_cli) -> None:
+    """The form the refusal asks for works: the engine tries the right host, shows no password."""
+    dsn = f"postgresql://admin:S3cret%40Passw0rd@127.0.0.1:{_closed_port()}/planning"
+    result = engine_cli("migrate", "--dsn", dsn)
+    assert result.code == 1
+    assert "cannot reach Postgres at 127.0.0.1:" in result.err
+    assert "S3cret" not in result.err and "Passw0rd" not in result.err

@@ -16,7 +16,7 @@ import psycopg
 
 from planning_engine import __version__
 from planning_engine.database import connect, explain_connection_failure
-from planning_engine.dsn import resolve_dsn
+from planning_engine.dsn import mask_dsn, resolve_dsn
 from planning_engine.errors import EngineError, InvalidInput
 from planning_engine.logs import configure_logging
 
@@ -293,9 +293,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(error: EngineError) -> None:
-    print(f"error: {error.cause}", file=sys.stderr)
+    """Causes are masked on the way out: they may quote libpq or psycopg, whose messages can
+    hold a DSN. A fix is the engine's own advice (it may show the postgresql://user:password@...
+    form on purpose)."""
+    print(f"error: {mask_dsn(error.cause)}", file=sys.stderr)
     for problem in getattr(error, "problems", []):
-        print(f"  - {problem}", file=sys.stderr)
+        print(f"  - {mask_dsn(problem)}", file=sys.stderr)
     if error.fix:
         print(f"fix: {error.fix}", file=sys.stderr)
 

@@ -10,18 +10,34 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from readiness.checks import fail
+from readiness.budget import UNLIMITED, RunBudget
+from readiness.checks import FIXES, ReadinessFailure, fail
 from readiness.evidence import Evidence
 
 FINAL_STATUSES = ("completed", "failed")
 
 
+class JobNotFinished(ReadinessFailure):
+    """A test plan's job was still queued or processing at its deadline (or at the end of the
+    run's budget). Callers that can look at the queue explain it (readiness.test_plans)."""
+
+    def __init__(self, job_id: str, status: str, waited_s: float, budget_spent: bool) -> None:
+        self.job_id, self.status, self.waited_s = job_id, status, waited_s
+        self.budget_spent = budget_spent
+        limit = "the run budget was exhausted" if budget_spent else "its deadline passed"
+        self.problem = f"job {job_id} is still {status} after {waited_s:.0f} s ({limit})"
+        super().__init__(f"{self.problem}: {FIXES['jobs']}", "jobs")
+
+
 class PlanningApi:
-    def __init__(self, base_url: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, timeout_s: float, budget: RunBudget = UNLIMITED) -> None:
         self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.budget = budget
         self._client = httpx.Client(base_url=base_url, timeout=timeout_s)
         self._timeouts_in_a_row = 0
         self._down: str | None = None
+        self._metrics_silent = False
 
     def request(
         self,
@@ -35,23 +51,28 @@ class PlanningApi:
         # An API that refused, could not be resolved or timed out twice in a row is not asked again
         # in this run: every later step fails at once with the same reason instead of waiting.
         if self._down:
-            fail(self._down, "check PLANNING_API_URL and that the service is running")
+            fail(self._down, "api")
+        self.budget.check(f"{method} {path} on the planning API")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         started = time.perf_counter()
         problem: str | None = None
+        timeout = self.budget.cap(self.timeout_s)
         try:
-            response = self._client.request(method, path, json=body, headers=headers)
+            response = self._client.request(
+                method, path, json=body, headers=headers, timeout=timeout
+            )
             self._timeouts_in_a_row = 0
         except httpx.TimeoutException:
             self._timeouts_in_a_row += 1
-            problem = f"the planning API at {self.base_url} did not answer within {self._client.timeout.read} s"
+            self.budget.check(f"{method} {path} on the planning API")
+            problem = f"the planning API at {self.base_url} did not answer within {timeout:g} s"
             if self._timeouts_in_a_row >= 2:
                 self._down = problem
         except httpx.TransportError as error:
             problem = f"cannot reach the planning API at {self.base_url} ({type(error).__name__}: {error})"
             self._down = problem
         if problem:
-            fail(problem, "check PLANNING_API_URL and that the service is running")
+            fail(problem, "api")
         if evidence is not None and record:
             evidence.http(
                 method,
@@ -81,8 +102,10 @@ class PlanningApi:
         evidence: Evidence | None,
         on_wait: Callable[[str, float], None] | None = None,
     ) -> dict[str, Any]:
-        """Poll until the job is completed or failed; a deadline, never a fixed sleep."""
+        """Poll until the job is completed or failed; a deadline (within the run's budget), never
+        a fixed sleep. A job still unfinished at the deadline raises `JobNotFinished`."""
         started = time.monotonic()
+        deadline_s = min(deadline_s, max(0.0, self.budget.remaining()))
         interval = 0.02
         while True:
             response = self.job(job_id, token, None, record=False)
@@ -106,7 +129,7 @@ class PlanningApi:
                     )
                 return dict(job)
             if elapsed > deadline_s:
-                fail(f"job {job_id} is still {status} after {deadline_s:g} s", "jobs")
+                raise JobNotFinished(job_id, str(status), elapsed, self.budget.exhausted)
             if on_wait is not None:
                 on_wait(f"waiting for job {job_id} ({status})", elapsed)
             time.sleep(interval)  # the condition is polled; the interval only paces the polling
@@ -114,10 +137,13 @@ class PlanningApi:
 
     def metrics(self, evidence: Evidence | None) -> dict[str, float] | None:
         """Prometheus samples by `name{labels}`, or None when the target exposes no /metrics."""
-        if self._down:
+        if self._down or self._metrics_silent:
             return None
         try:
-            response = self._client.get("/metrics")
+            response = self._client.get("/metrics", timeout=self.budget.cap(self.timeout_s))
+        except httpx.TimeoutException:
+            self._metrics_silent = True  # asked once per run: a hung endpoint is not asked again
+            return None
         except httpx.HTTPError:
             return None
         if response.status_code != 200:
@@ -138,7 +164,7 @@ class PlanningApi:
         if self._down:
             return None
         try:
-            response = self._client.get("/health")
+            response = self._client.get("/health", timeout=self.budget.cap(self.timeout_s))
         except httpx.HTTPError:
             return None
         body = _body(response)

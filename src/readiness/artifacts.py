@@ -149,6 +149,10 @@ def verdict_statement(verdict: Verdict, identity: dict[str, Any]) -> dict[str, A
             "failedTests": tests("failed"),
             "warnedTests": tests("skipped", "not run"),
             "verdict": verdict.decision,
+            "causes": [
+                {"cause": c.title, "scenarios": c.count, "finding": c.finding, "fix": c.fix}
+                for c in verdict.causes
+            ],
             "counts": {
                 "passed": verdict.passed,
                 "failed": verdict.failed,
@@ -161,6 +165,7 @@ def verdict_statement(verdict: Verdict, identity: dict[str, Any]) -> dict[str, A
                     "required": o.item.required,
                     "status": o.status,
                     "scenarios": sorted({r.name for r in o.scenarios}),
+                    **({"reasons": o.reasons} if o.reasons else {}),
                 }
                 for o in verdict.items
             ],

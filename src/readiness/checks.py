@@ -30,14 +30,30 @@ FIXES = {
     "performance": "check the indexes of the tables the query reads (movement_library: name, "
     "status; plan_jobs: status, created_at) and the database load (runbook Success Criteria: "
     "No performance regressions)",
+    "scorer": "the deployed scorer computes fixed-weight-v1 differently from the reference: "
+    "check the scorer release (runbook Troubleshooting: Scoring Validation Fails)",
     "logs": "investigate the errors in the engine log (runbook Rollback: Scoring Feature, step 4)",
     "imports": "read the failed imports' errors and re-run the seed (runbook Troubleshooting: "
     "Movement Seeding Fails)",
+    "api": "check PLANNING_API_URL and that the service is running",
+    "lock": "end or wait out the session holding the lock (pg_terminate_backend(pid) if it is "
+    "stuck), then run the suite again",
+    "budget": "find what the run was waiting for in the first failures; raise --max-duration "
+    "(PLANNING_MAX_DURATION) only if the staging is slow but healthy",
+    "log_command": "make PLANNING_ENGINE_LOG_COMMAND print the engine log and exit (e.g. "
+    "`kubectl logs`, not `-f`); check it by hand",
 }
 
 
 class ReadinessFailure(AssertionError):
-    """A runbook check that did not hold; the message is what the report and the terminal show."""
+    """A runbook check that did not hold; the message is what the report and the terminal show.
+
+    `cause` is the FIXES key (or the literal fix) the failure is grouped under: failures that
+    share a fix share a root cause, and the verdict names it once."""
+
+    def __init__(self, message: str, cause: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 def _short(value: Any, limit: int = 300) -> str:
@@ -49,12 +65,12 @@ def _short(value: Any, limit: int = 300) -> str:
 def expect(ok: bool, *, found: Any, expected: Any, fix: str) -> None:
     if not ok:
         raise ReadinessFailure(
-            f"found {_short(found)}, expected {_short(expected)}: {FIXES.get(fix, fix)}"
+            f"found {_short(found)}, expected {_short(expected)}: {FIXES.get(fix, fix)}", fix
         )
 
 
 def fail(problem: str, fix: str) -> NoReturn:
-    raise ReadinessFailure(f"{problem}: {FIXES.get(fix, fix)}")
+    raise ReadinessFailure(f"{problem}: {FIXES.get(fix, fix)}", fix)
 
 
 def contract_findings(payloads: Iterable[Any]) -> list[str]:

@@ -5,6 +5,7 @@ naming the variable and what was expected, instead of a slow cascade of failures
 """
 
 import contextlib
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from urllib.parse import urlsplit
 import jwt
 import pytest
 
-from planning_engine.dsn import mask_dsn
+from planning_engine.dsn import mask_dsn, read_dsn
+from planning_engine.errors import ConfigurationError
 
 FLAG_VARIABLE = "FEATURE_V1_PLANNING_SCORING"
 # Variables that only mean something with PLANNING_API_URL (a staging to check).
@@ -44,6 +46,7 @@ class SuiteConfig:
     sla_ms: float = 500.0
     http_timeout_s: float = 10.0
     job_deadline_s: float = 60.0
+    max_duration_s: float = 300.0
     plan_user: str = "test-user"
 
     @property
@@ -63,32 +66,82 @@ def add_options(parser: pytest.Parser) -> None:
         action="store_true",
         help="run @destructive rollback drills against a target the suite did not start",
     )
+    # Read as text and checked in read_config, like their variables: argparse's own error for
+    # "--sla-ms fast" is a usage dump, and a number it accepts may still be 0, negative or nan.
     group.addoption(
         "--sla-ms",
-        type=float,
         default=None,
         help="time limit for each runbook query (default PLANNING_SLA_MS or 500)",
     )
     group.addoption(
         "--job-deadline",
-        type=float,
         default=None,
         help="seconds a test plan may take to complete (default PLANNING_JOB_DEADLINE_S or 60)",
     )
+    group.addoption(
+        "--max-duration",
+        default=None,
+        help="the run's time budget in seconds: scenarios still waiting after it fail and the "
+        "verdict is written (default PLANNING_MAX_DURATION or 300)",
+    )
 
 
-def _number(name: str, default: float) -> float:
+@dataclass(frozen=True)
+class _Duration:
+    """A positive number the suite waits or measures against, set by an option or a variable."""
+
+    option: str  # pytest's dest, e.g. "sla_ms"
+    flag: str
+    variable: str
+    default: float
+    expected: str  # what the number means, in its unit
+
+
+_SLA = _Duration(
+    "sla_ms", "--sla-ms", "PLANNING_SLA_MS", 500.0, "the time limit for each runbook query in ms"
+)
+_JOB_DEADLINE = _Duration(
+    "job_deadline",
+    "--job-deadline",
+    "PLANNING_JOB_DEADLINE_S",
+    60.0,
+    "the seconds a test plan may take to complete",
+)
+_MAX_DURATION = _Duration(
+    "max_duration",
+    "--max-duration",
+    "PLANNING_MAX_DURATION",
+    300.0,
+    "the run's time budget in seconds",
+)
+
+
+def _duration(pytest_config: pytest.Config, setting: _Duration) -> float:
+    """The option if given, else the variable, else the default. A value given but unusable
+    stops the run, whichever way it came: 0 must not silently mean the default, nor -1 a
+    deadline already past that the verdict would then blame on the staging."""
+    raw = pytest_config.getoption(setting.option, None)
+    if raw is None:
+        return _number(setting.variable, setting.default, setting.expected)
+    return _positive(f"{setting.flag} {raw}", str(raw), setting.expected, setting.default)
+
+
+def _number(name: str, default: float, expected: str) -> float:
     raw = os.environ.get(name, "")
     if not raw:
         return default
+    return _positive(f"{name}={raw!r}", raw, expected, default)
+
+
+def _positive(shown: str, raw: str, expected: str, default: float) -> float:
+    """`shown` names the setting as the user wrote it; the message says what it should be."""
+    wanted = f"expected {expected}, e.g. {default:g}"
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigurationProblem(
-            f"{name}={raw!r} is not a number: expected e.g. {default:g}"
-        ) from None
-    if value <= 0:
-        raise ConfigurationProblem(f"{name}={raw!r} must be positive")
+        raise ConfigurationProblem(f"{shown} is not a number: {wanted}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationProblem(f"{shown} must be a positive number: {wanted}")
     return value
 
 
@@ -168,7 +221,7 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
         parts = urlsplit(api_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationProblem(
-                f"PLANNING_API_URL={api_url!r} is not a URL: expected https://host[:port]"
+                f"PLANNING_API_URL={mask_dsn(api_url)!r} is not a URL: expected https://host[:port]"
             )
         if not database_url:
             raise ConfigurationProblem(
@@ -180,20 +233,15 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
                 "PLANNING_API_URL is set but no token is: "
                 "set PLANNING_API_TOKEN (or STAGING_TOKEN) to a bearer token for the staging API"
             )
-    if (
-        database_url
-        and not database_url.startswith(("postgresql://", "postgres://"))
-        and "=" not in database_url
-    ):
-        raise ConfigurationProblem(
-            f"PLANNING_DATABASE_URL={mask_dsn(database_url)!r} is not a Postgres DSN: "
-            "expected postgresql://user:password@host:port/database"
-        )
+        try:
+            read_dsn(database_url)
+        except ConfigurationError as error:
+            # One line, naming the form expected; it quotes nothing of the DSN.
+            raise ConfigurationProblem(str(error)) from None
     scoring_expected = _flag_expectation(env)
-    sla = pytest_config.getoption("sla_ms", None) or _number("PLANNING_SLA_MS", 500.0)
-    deadline = pytest_config.getoption("job_deadline", None) or _number(
-        "PLANNING_JOB_DEADLINE_S", 60.0
-    )
+    sla = _duration(pytest_config, _SLA)
+    deadline = _duration(pytest_config, _JOB_DEADLINE)
+    max_duration = _duration(pytest_config, _MAX_DURATION)
     return SuiteConfig(
         api_url=api_url.rstrip("/") if api_url else None,
         database_url=database_url if api_url else None,
@@ -204,8 +252,11 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
         scoring_expected=scoring_expected,
         allow_destructive=bool(pytest_config.getoption("allow_destructive", False)),
         sla_ms=sla,
-        http_timeout_s=_number("PLANNING_HTTP_TIMEOUT_S", 10.0),
+        http_timeout_s=_number(
+            "PLANNING_HTTP_TIMEOUT_S", 10.0, "the seconds an API request may take"
+        ),
         job_deadline_s=deadline,
+        max_duration_s=max_duration,
         plan_user=env.get("PLANNING_TEST_USER_ID", "test-user"),
     )
 

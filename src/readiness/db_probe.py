@@ -2,6 +2,10 @@
 
 One connection per run, opened on first use. If it cannot be opened the reason is kept, so
 every later database step fails at once with the same explanation instead of waiting again.
+
+Every query has a `lock_timeout` and a `statement_timeout`, both within the run's budget: a
+table held under a lock by another session fails the query within seconds, naming that
+session as Postgres shows it; once a lock was found held, later queries wait only briefly.
 """
 
 import statistics
@@ -14,11 +18,15 @@ from psycopg import errors as pg_errors
 
 from planning_engine.database import explain_connection_failure
 from planning_engine.dsn import describe_target
-from readiness.checks import fail
+from readiness import suite_sql
+from readiness.budget import UNLIMITED, RunBudget
+from readiness.checks import ReadinessFailure, fail
 from readiness.evidence import Evidence
 
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 3_000
+LOCK_TIMEOUT_AFTER_A_HELD_LOCK_MS = 200
 TIMED_RUNS = 3  # a query's time is the median of this many runs
 
 
@@ -36,24 +44,28 @@ class QueryResult:
 
 
 class DatabaseProbe:
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, budget: RunBudget = UNLIMITED) -> None:
         self.dsn = dsn
         self.target = describe_target(dsn)
+        self.budget = budget
         self._conn: psycopg.Connection | None = None
         self._failure: str | None = None
+        self._lock_held = False
+        self._timeouts_ms = (0, 0)  # (statement, lock) as last set on the connection
 
     def _connection(self) -> psycopg.Connection:
         if self._failure:
             fail(self._failure, "connection")
         if self._conn is None or self._conn.closed:
             try:
+                self.budget.check(f"a connection to Postgres at {self.target}")
                 self._conn = psycopg.connect(
                     self.dsn,
                     autocommit=True,
-                    connect_timeout=CONNECT_TIMEOUT_S,
-                    options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+                    connect_timeout=max(1, round(self.budget.cap(CONNECT_TIMEOUT_S))),
                     application_name="stream5-readiness",
                 )
+                self._timeouts_ms = (0, 0)
             except psycopg.Error as error:
                 self._failure = explain_connection_failure(self.dsn, error).cause
                 fail(self._failure, "connection")
@@ -64,10 +76,15 @@ class DatabaseProbe:
         self, sql: str, evidence: Evidence | None = None, params: tuple[Any, ...] | None = None
     ) -> QueryResult:
         conn = self._connection()
+        self.budget.check(f"a query on {self.target}")
+        self._bound(conn)
         started = time.perf_counter()
         try:
             cursor = conn.execute(sql, params)
             rows = cursor.fetchall() if cursor.description else []
+        except pg_errors.LockNotAvailable:
+            self._lock_held = True
+            fail(f"{self._blockers()} (a query on {self.target} waited for it)", "lock")
         except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn) as error:
             fail(f"schema incomplete on {self.target} ({error.diag.message_primary})", "schema")
         except pg_errors.InsufficientPrivilege as error:
@@ -76,8 +93,9 @@ class DatabaseProbe:
                 "permissions",
             )
         except pg_errors.QueryCanceled:
+            self.budget.check(f"a query on {self.target}")
             fail(
-                f"the query ran longer than {STATEMENT_TIMEOUT_MS / 1000:g} s on {self.target}",
+                f"the query ran longer than {self._timeouts_ms[0] / 1000:g} s on {self.target}",
                 "performance",
             )
         except psycopg.OperationalError as error:
@@ -91,6 +109,33 @@ class DatabaseProbe:
         if evidence is not None:
             evidence.sql(sql, columns, rows, duration_ms, self.target)
         return QueryResult(columns, rows, duration_ms)
+
+    def _bound(self, conn: psycopg.Connection) -> None:
+        """Set the query's timeouts: the statement's within what is left of the run's budget,
+        the lock's short, and shorter still once a lock was found held in this run."""
+        statement_ms = int(self.budget.cap(STATEMENT_TIMEOUT_MS / 1000) * 1000)
+        lock_ms = LOCK_TIMEOUT_AFTER_A_HELD_LOCK_MS if self._lock_held else LOCK_TIMEOUT_MS
+        wanted = (statement_ms, min(lock_ms, statement_ms))
+        if wanted != self._timeouts_ms:
+            conn.execute(
+                "SELECT set_config('statement_timeout', %s, false), "
+                "set_config('lock_timeout', %s, false)",
+                (f"{wanted[0]}ms", f"{wanted[1]}ms"),
+            )
+            self._timeouts_ms = wanted
+
+    def _blockers(self) -> str:
+        assert self._conn is not None
+        return lock_holders(self._conn) or (
+            "another session held a conflicting lock, and has released it since"
+        )
+
+    def lock_holders(self) -> str:
+        """Who holds an exclusive lock on a table of the target now ("" when nobody does)."""
+        try:
+            return lock_holders(self._connection())
+        except ReadinessFailure:
+            return ""
 
     def median_ms(self, sql: str, evidence: Evidence | None = None) -> float:
         """The query's median time over TIMED_RUNS runs (the first with its rows as evidence)."""
@@ -115,3 +160,17 @@ class DatabaseProbe:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
+
+
+def lock_holders(conn: psycopg.Connection) -> str:
+    """The sessions holding exclusive locks on this database's tables, as Postgres shows them
+    (pid, application, state, for how long, the start of their query); "" when none does."""
+    try:
+        rows = conn.execute(suite_sql.EXCLUSIVE_LOCK_HOLDERS).fetchall()
+    except psycopg.Error:
+        return ""
+    return "; ".join(
+        f"pid {pid} ({application or 'no application_name'}, {state}, {seconds:.0f} s) "
+        f"holds {mode} on {relation}, running {query!r}"
+        for pid, application, state, seconds, mode, relation, query in rows[:3]
+    )

@@ -10,20 +10,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import fail
 
 COMMAND_TIMEOUT_S = 30.0
 
 
 class EngineLog:
-    def __init__(self, path: Path | None = None, command: str | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, command: str | None = None, budget: RunBudget = UNLIMITED
+    ) -> None:
         assert (path is None) != (command is None), "a log is a file or a command"
-        self.path, self.command = path, command
+        self.path, self.command, self.budget = path, command, budget
 
     def text(self) -> str:
         if self.path is not None:
             return self.path.read_text(encoding="utf-8", errors="replace")
         assert self.command is not None
+        self.budget.check("PLANNING_ENGINE_LOG_COMMAND")
+        timeout_s = self.budget.cap(COMMAND_TIMEOUT_S)
         try:
             result = subprocess.run(
                 self.command,
@@ -31,17 +36,18 @@ class EngineLog:
                 capture_output=True,
                 text=True,
                 errors="replace",
-                timeout=COMMAND_TIMEOUT_S,
+                timeout=timeout_s,
             )
         except subprocess.TimeoutExpired:
+            self.budget.check("PLANNING_ENGINE_LOG_COMMAND")
             fail(
-                f"PLANNING_ENGINE_LOG_COMMAND did not finish within {COMMAND_TIMEOUT_S:g} s",
-                "make the command print the log and exit (e.g. `kubectl logs`, not `-f`)",
+                f"PLANNING_ENGINE_LOG_COMMAND did not finish within {timeout_s:g} s",
+                "log_command",
             )
         if result.returncode != 0:
             fail(
                 f"PLANNING_ENGINE_LOG_COMMAND exited {result.returncode}: {result.stderr[-300:]}",
-                "check the command by hand; it must print the engine log to stdout",
+                "log_command",
             )
         return result.stdout
 

@@ -8,13 +8,14 @@ from html import escape
 from typing import Any
 
 from readiness.scenario_record import ScenarioRecord, StepRecord
-from readiness.verdict import GO, NO_GO, Verdict
+from readiness.verdict import GO, INCOMPLETE, NO_GO, Verdict
 
 _COLOURS = {GO: "#1a7f37", NO_GO: "#cf222e"}
 _STATUS_COLOURS = {
     "passed": "#1a7f37",
     "failed": "#cf222e",
     "skipped": "#9a6700",
+    "not verified": "#9a6700",
     "not run": "#57606a",
     "manual": "#57606a",
 }
@@ -29,6 +30,8 @@ body{display:flex;flex-direction:column;align-items:flex-start}
 .s5-table{border-collapse:collapse;margin:6px 0 14px;font-size:13px}
 .s5-table td,.s5-table th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
 .s5-section{margin:10px 0 2px;font-size:16px}
+#causes{background:#fff8f0;border:1px solid #d0d7de;border-radius:6px;padding:4px 16px;margin:0 0 12px}
+#causes li{margin:6px 0}
 .s5-steps .failed{color:#cf222e;font-weight:bold}.s5-steps .skipped{color:#9a6700}
 .s5-evidence pre{background:#f6f8fa;padding:6px;white-space:pre-wrap;max-height:320px;overflow:auto}
 </style>"""
@@ -46,6 +49,43 @@ def banner(verdict: Verdict, allow_incomplete: bool) -> str:
         f"<p>{verdict.passed} passed · {verdict.failed} failed · {verdict.incomplete} required criteria not verified"
         f" · CI gate: {gate}</p></div>"
     )
+
+
+def anchor(record: ScenarioRecord) -> str:
+    """The HTML id of a scenario's details, so the causes can link to the scenarios they explain."""
+    return "s5-" + "".join(c if c.isalnum() else "-" for c in record.nodeid).strip("-")
+
+
+def causes_block(verdict: Verdict) -> str:
+    """Right under the banner: why NO-GO (each cause, its fix, the scenarios it explains), or
+    what would complete an INCOMPLETE run."""
+    if verdict.decision == NO_GO:
+        items = []
+        for cause in verdict.causes:
+            links = ", ".join(
+                f'<a href="#{anchor(r)}">{escape(r.name)}</a>' for r in cause.records[:12]
+            )
+            more = f" and {cause.count - 12} more" if cause.count > 12 else ""
+            items.append(
+                f"<li><b>{escape(cause.title)}</b> ({cause.count} scenario"
+                f"{'s' if cause.count != 1 else ''}): {escape(cause.finding)}"
+                f"<br>fix: {escape(cause.fix)}<br><small>{links}{more}</small></li>"
+            )
+        return f'<div id="causes"><h2>Why NO-GO</h2><ol>{"".join(items)}</ol></div>'
+    if verdict.decision == INCOMPLETE:
+        reasons: dict[str, list[str]] = {}
+        for record in verdict.unverified:
+            reasons.setdefault(record.message or record.outcome, []).append(record.name)
+        items = [
+            f"<li>{escape(reason)} <small>({len(names)}: "
+            f"{escape(', '.join(names[:6]))}{' …' if len(names) > 6 else ''})</small></li>"
+            for reason, names in reasons.items()
+        ]
+        return (
+            '<div id="causes"><h2>Why INCOMPLETE: what would complete it</h2>'
+            f"<ul>{''.join(items)}</ul></div>"
+        )
+    return ""
 
 
 def identity_table(identity: dict[str, Any]) -> str:
@@ -83,9 +123,11 @@ def checklist(verdict: Verdict) -> str:
         shown = names if len(names) <= 3 else [*names[:2], f"… and {len(names) - 2} more"]
         drill = "" if outcome.item.required else " <em>(drill, informative)</em>"
         colour = _STATUS_COLOURS[outcome.status]
+        why = "".join(f"<br><small>{escape(reason)}</small>" for reason in outcome.reasons)
         parts.append(
             f'<tr><td style="color:{colour};font-weight:bold">{escape(outcome.status.upper())}</td>'
-            f"<td>{escape(outcome.item.text)}{drill}</td><td>{'<br>'.join(escape(n) for n in shown)}</td></tr>"
+            f"<td>{escape(outcome.item.text)}{drill}{why}</td>"
+            f"<td>{'<br>'.join(escape(n) for n in shown)}</td></tr>"
         )
     parts.append("</table></div>")
     return "".join(parts)
@@ -127,7 +169,8 @@ def scenario_details(record: ScenarioRecord) -> str:
     """What went wrong first (the finding and its fix), then the steps, the failing one carrying
     its error, then the evidence."""
     parts = [
-        f'<div class="s5-scenario"><b>{escape(record.feature)}: {escape(record.name)}</b> '
+        f'<div class="s5-scenario" id="{anchor(record)}"><b>{escape(record.feature)}: '
+        f"{escape(record.name)}</b> "
         f"<small>{' '.join('@' + escape(t) for t in record.tags)}</small>"
     ]
     if record.message and record.outcome != "passed":

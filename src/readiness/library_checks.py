@@ -13,7 +13,7 @@ from planning_engine.resources import FOUNDATIONAL_MOVEMENTS as FOUNDATIONAL_FIL
 from planning_engine.resources import data_file
 from readiness import runbook_sql
 from readiness.checks import expect, fail
-from readiness.db_probe import DatabaseProbe
+from readiness.db_probe import LOCK_TIMEOUT_MS, DatabaseProbe, lock_holders
 from readiness.evidence import Evidence
 from readiness.expectations import (
     EXPECTED_AUDIT_ACTIONS,
@@ -67,7 +67,14 @@ def dry_run_foundational_seed(dsn: str) -> ImportSummary:
     records = read_movement_file(data_file(FOUNDATIONAL_FILE))
     try:
         with connect(dsn) as conn:
-            return import_movements(conn, records, actor="readiness-suite", dry_run=True)
+            conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{LOCK_TIMEOUT_MS}ms",))
+            conn.commit()
+            try:
+                return import_movements(conn, records, actor="readiness-suite", dry_run=True)
+            except psycopg.errors.LockNotAvailable:
+                conn.rollback()
+                holders = lock_holders(conn) or "a lock, released since,"
+                fail(f"{holders} (the seed's dry run waited for it)", "lock")
     except DatabaseUnavailable as error:
         fail(error.cause, "connection")
     except SchemaMissing as error:

@@ -17,12 +17,16 @@ import pytest
 
 from planning_engine.dsn import describe_target, mask_dsn
 from readiness.api_client import PlanningApi
+from readiness.budget import RunBudget
 from readiness.checks import ReadinessFailure, fail
 from readiness.config import SuiteConfig, add_options, known_secrets, read_config
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
+from readiness.inventory import item_key
+from readiness.plan_queue import PlanQueue
 from readiness.report_plugin import (
+    SELECTED_OUTPUT,
     TARGET_IDENTITY_KEY,
     attach_record,
     configure_reports,
@@ -34,6 +38,8 @@ from readiness.target import Target, boot_embedded, connect_staging
 from readiness.test_plans import TestPlans
 
 CONFIG_KEY = pytest.StashKey[SuiteConfig]()
+BUDGET_KEY = pytest.StashKey[RunBudget]()
+DEADLINE_INPUT = "readiness_deadline"  # the controller's budget deadline, for xdist workers
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
 
 MARKERS = {
@@ -65,6 +71,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {description}")
     suite = read_config(config, suite_selected=_runs_features(config))
     config.stash[CONFIG_KEY] = suite
+    shared_deadline = getattr(config, "workerinput", {}).get(DEADLINE_INPUT)
+    config.stash[BUDGET_KEY] = RunBudget(suite.max_duration_s, shared_deadline)
     config.stash[SECRETS_KEY] = known_secrets(suite)
     _start_shared_target(config, suite)
     configure_reports(config, _runs_features(config), lambda text: redact(text, config))
@@ -91,6 +99,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     "did not start unless --allow-destructive is given"
                 )
             )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A pytest-xdist worker tells the controller which of the feature files' scenarios it
+    selected, so that one never reached is reported as such (see readiness.selection)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output[SELECTED_OUTPUT] = sorted({key for item in session.items if (key := item_key(item))})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once the run's budget is spent, the scenarios not yet started fail at once: the verdict
+    and the reports are written in time, and nothing counts as verified that was not."""
+    if is_scenario(item):
+        item.config.stash[BUDGET_KEY].check("its turn: the scenario did not start")
 
 
 def _schedule_controlled_first(items: list[pytest.Item]) -> None:
@@ -124,14 +148,16 @@ def pytest_runtest_makereport(
         report.longrepr = redact(str(report.longrepr), item.config)
     if is_scenario(item):
         message = call.excinfo.exconly() if report.failed and call.excinfo is not None else ""
-        if call.excinfo is not None and call.excinfo.errisinstance(ReadinessFailure):
-            message = str(call.excinfo.value)
+        cause = ""
+        if call.excinfo is not None and isinstance(call.excinfo.value, ReadinessFailure):
+            message, cause = str(call.excinfo.value), call.excinfo.value.cause
         attach_record(
             item,
             report,
             evidence,
             redact(message, item.config),
             lambda text: redact(text, item.config),
+            cause,
         )
 
 
@@ -139,10 +165,13 @@ SECRETS_KEY = pytest.StashKey[list[str]]()
 
 
 def redact(text: str, config: pytest.Config) -> str:
-    """Remove every secret the suite knows of (tokens, DSN passwords) from text bound for a report."""
-    for secret in config.stash.get(SECRETS_KEY, []):
-        text = text.replace(secret, "****")
-    return mask_dsn(text)
+    """Remove every secret the suite knows of (tokens, DSN passwords) from text bound for a report.
+
+    One function masks both the known secrets and any DSN password, so that text which is JSON
+    (the scenario records) is masked inside its decoded strings and stays valid JSON, and a
+    secret escaped by JSON or percent-encoded in a URL is found as well as the raw one."""
+    secrets: list[str] = config.stash.get(SECRETS_KEY, [])
+    return mask_dsn(text, secrets)
 
 
 @pytest.fixture(scope="session")
@@ -175,6 +204,7 @@ def _start_shared_target(config: pytest.Config, suite: SuiteConfig) -> None:
 
 
 def pytest_configure_node(node: Any) -> None:
+    node.workerinput[DEADLINE_INPUT] = node.config.stash[BUDGET_KEY].deadline
     boot = node.config.stash.get(SHARED_BOOT_KEY, None)
     if boot is not None:
         node.workerinput[WORKER_INPUT] = boot.worker_input()
@@ -187,7 +217,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def target(suite_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[Target]:
+def target(
+    suite_config: SuiteConfig, pytestconfig: pytest.Config, budget: RunBudget
+) -> Iterator[Target]:
+    """The deployment under test: the configured staging, or the embedded engine booted here."""
     shared = getattr(pytestconfig, "workerinput", {}).get(WORKER_INPUT)
     if shared:
         chosen = attach_shared(shared)
@@ -195,41 +228,51 @@ def target(suite_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[T
         chosen = boot_embedded(suite_config, Path(tempfile.mkdtemp(prefix="stream5-embedded-")))
     else:
         chosen = connect_staging(suite_config)
+    if chosen.log is not None:
+        chosen.log.budget = budget
     identity: dict[str, Any] = {
         "mode": chosen.mode,
         "api_url": chosen.api_url,
         "database": describe_target(chosen.dsn),
     }
     if chosen.engine_ready:
-        identity["engine_version"] = _engine_version(chosen, suite_config)
+        identity["engine_version"] = _engine_version(chosen, suite_config, budget)
     pytestconfig.stash[TARGET_IDENTITY_KEY] = identity
     yield chosen
     chosen.stop()
 
 
-def _engine_version(target: Target, suite_config: SuiteConfig) -> str | None:
+def _engine_version(target: Target, suite_config: SuiteConfig, budget: RunBudget) -> str | None:
     """The version the engine reports on /health, if it reports one."""
-    with PlanningApi(target.api_url, min(suite_config.http_timeout_s, 5)) as api:
+    with PlanningApi(target.api_url, min(suite_config.http_timeout_s, 5), budget) as api:
         version = (api.health() or {}).get("version")
     return version if isinstance(version, str) else None
 
 
 @pytest.fixture(scope="session")
-def database(target: Target) -> Iterator[DatabaseProbe]:
-    probe = DatabaseProbe(target.dsn)
+def budget(pytestconfig: pytest.Config) -> RunBudget:
+    """The run's time budget (`--max-duration`), which caps every wait of the suite."""
+    return pytestconfig.stash[BUDGET_KEY]
+
+
+@pytest.fixture(scope="session")
+def database(target: Target, budget: RunBudget) -> Iterator[DatabaseProbe]:
+    """The target's Postgres, read as an operator with psql would (one connection per run)."""
+    probe = DatabaseProbe(target.dsn, budget)
     yield probe
     probe.close()
 
 
 @pytest.fixture(scope="session")
 def api(
-    target: Target, suite_config: SuiteConfig, pytestconfig: pytest.Config
+    target: Target, suite_config: SuiteConfig, pytestconfig: pytest.Config, budget: RunBudget
 ) -> Iterator[PlanningApi]:
+    """The planning API as the runbook's curl uses it, with the run's timeouts."""
     target.await_engine()
     identity = pytestconfig.stash[TARGET_IDENTITY_KEY]
     if "engine_version" not in identity:  # the target was attached while its engine started
-        identity["engine_version"] = _engine_version(target, suite_config)
-    client = PlanningApi(target.api_url, suite_config.http_timeout_s)
+        identity["engine_version"] = _engine_version(target, suite_config, budget)
+    client = PlanningApi(target.api_url, suite_config.http_timeout_s, budget)
     yield client
     client.close()
 
@@ -294,6 +337,12 @@ def progress(pytestconfig: pytest.Config) -> Callable[[str, float], None]:
     return report
 
 
+@pytest.fixture(scope="session")
+def plan_queue(database: DatabaseProbe) -> PlanQueue:
+    """What the run found out about the plan queue: a stuck queue is reported once."""
+    return PlanQueue(database)
+
+
 @pytest.fixture
 def plans(
     api: PlanningApi,
@@ -301,5 +350,7 @@ def plans(
     suite_config: SuiteConfig,
     evidence: Evidence,
     progress: Callable[[str, float], None],
+    plan_queue: PlanQueue,
 ) -> TestPlans:
-    return TestPlans(api, target, suite_config, evidence, progress)
+    """Requesting the scenario's test plans and waiting for them."""
+    return TestPlans(api, target, suite_config, evidence, progress, plan_queue)

@@ -7,7 +7,7 @@ artifacts are written once, by the controller, at the end of the session.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,14 @@ from readiness.artifacts import announcement, cucumber, verdict_statement, write
 from readiness.html_report import (
     STYLE,
     banner,
+    causes_block,
     checklist,
     identity_table,
     plans_chart,
     scenario_details,
 )
 from readiness.identity import run_identity
+from readiness.inventory import item_key, read_inventory
 from readiness.scenario_record import (
     PROPERTY,
     ScenarioRecord,
@@ -33,10 +35,13 @@ from readiness.scenario_record import (
     step_finished,
     step_started,
 )
-from readiness.verdict import GO, INCOMPLETE, NO_GO, Verdict, decide
+from readiness.selection import missing_reason, narrowing, stop_reason
+from readiness.terminal_summary import terminal_details, verdict_lines
+from readiness.verdict import GO, INCOMPLETE, NO_GO, Verdict, decide, with_missing
 
 TARGET_IDENTITY_KEY = pytest.StashKey[dict[str, Any]]()
 COLLECTOR_KEY = pytest.StashKey["ReportCollector"]()
+SELECTED_OUTPUT = "readiness_selected"  # a pytest-xdist worker's selected scenario keys
 
 
 class ReportCollector:
@@ -50,7 +55,10 @@ class ReportCollector:
         self.redact = redact
         self.started = datetime.now(UTC)
         self.records: dict[str, ScenarioRecord] = {}
-        self.summary = ""
+        self.inventory = read_inventory(config.rootpath / "features")
+        self.selected: set[str] | None = None  # inventory keys pytest selected to run
+        self.missing = "not reached: the run ended before it"
+        self._verdict: Verdict | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:
@@ -64,14 +72,39 @@ class ReportCollector:
                 ):
                     self.records[record.nodeid] = record
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not hasattr(self.config, "workerinput") and session.items:
+            self.selected = {key for item in session.items if (key := item_key(item))}
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """Under pytest-xdist the workers collect; each tells what it selected when it ends."""
+        keys = getattr(node, "workeroutput", {}).get(SELECTED_OUTPUT)
+        if keys is not None:
+            self.selected = (self.selected or set()) | set(keys)
+
     def verdict(self) -> Verdict:
-        return decide(list(self.records.values()))
+        if self._verdict is None:
+            narrowed = narrowing(self.config)
+            records = with_missing(
+                self.records.values(),
+                self.inventory,
+                lambda planned: missing_reason(planned, self.selected, narrowed, self.missing),
+            )
+            self._verdict = decide(records)
+        return self._verdict
 
     def identity(self) -> dict[str, Any]:
         targets = [r.target for r in self.records.values() if r.target]
         # Under xdist, scenarios that ran before the engine served know no engine version yet.
         target = next((t for t in targets if "engine_version" in t), targets[0] if targets else {})
         return run_identity(self.config.rootpath, self.started, target)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Decide before pytest-html writes its page (its summary hook shows the verdict)."""
+        self.missing = stop_reason(session, exitstatus)
+        self._verdict = None
 
     def pytest_html_results_summary(
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
@@ -81,14 +114,15 @@ class ReportCollector:
             [
                 STYLE,
                 banner(verdict, self.config.getoption("allow_incomplete")),
+                causes_block(verdict),
                 identity_table(self.identity()),
                 checklist(verdict),
                 plans_chart(verdict.records),
             ]
         )
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    @pytest.hookimpl(trylast=True, specname="pytest_sessionfinish")
+    def pytest_sessionfinish_artifacts(self, session: pytest.Session) -> None:
         if not self.records:
             return
         verdict, identity = self.verdict(), self.identity()
@@ -107,22 +141,39 @@ class ReportCollector:
         )
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = max(int(session.exitstatus), gate)
-        self.summary = (
-            f"Readiness verdict: {verdict.decision} ({verdict.passed} passed, {verdict.failed} failed, "
-            f"{verdict.incomplete} required not verified): {self.reports_dir / 'signoff.html'}"
-        )
-        if verdict.decision == INCOMPLETE and not allow_incomplete:
-            self.summary += (
-                "\n  pass --allow-incomplete where some criteria cannot be verified here"
-            )
-        if verdict.decision == NO_GO:
-            failed = sorted(r.name for r in verdict.records if r.outcome == "failed")
-            self.summary += "\n  failed: " + "; ".join(failed)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.summary:
-            terminalreporter.write_sep("=", "Stream 5 readiness", bold=True)
-            terminalreporter.write_line(self.summary)
+        """The scenarios behind the verdict, grouped under their cause or reason; the verdict
+        itself comes last of all (`pytest_sessionfinish_verdict_last`)."""
+        if not self.records:
+            return
+        terminalreporter.write_sep("=", "Stream 5 readiness", bold=True)
+        for line in terminal_details(self.verdict(), self._report_paths()):
+            terminalreporter.write_line(line)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
+    def pytest_sessionfinish_verdict_last(self, session: pytest.Session) -> Generator[None, None, None]:
+        """After pytest's own summary line: the last lines of the output are the verdict and its
+        causes, where a person (or a CI log tail) looks first."""
+        yield
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or not self.records:
+            return
+        verdict = self.verdict()
+        allow = bool(self.config.getoption("allow_incomplete"))
+        for index, line in enumerate(verdict_lines(verdict, allow)):
+            reporter.write_line(
+                line, bold=index == 0, red=verdict.decision == NO_GO and index == 0
+            )
+
+    def _report_paths(self) -> list[str]:
+        written = [
+            getattr(self.config.option, "htmlpath", None),
+            getattr(self.config.option, "xmlpath", None),
+            str(self.reports_dir / "cucumber.json"),
+            str(self.reports_dir / "verdict.json"),
+        ]
+        return [path for path in written if path]
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -167,10 +218,11 @@ def attach_record(
     evidence: Any,
     message: str,
     redact: Callable[[str], str],
+    cause: str = "",
 ) -> None:
     """Finish the scenario's record for this phase and ship it (and its HTML) with the report."""
     record = record_for_item(item)
-    finish(record, report, evidence, message)
+    finish(record, report, evidence, message, cause)
     record.target = item.config.stash.get(TARGET_IDENTITY_KEY, {})
     report.user_properties.append((PROPERTY, redact(record.to_json())))
     if report.when == "call" or report.outcome != "passed":

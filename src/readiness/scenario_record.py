@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from readiness.evidence import Evidence
+from readiness.inventory import INFORMATIVE_TAGS, item_key
 
 PROPERTY = "stream5_scenario"
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
@@ -45,6 +46,8 @@ class ScenarioRecord:
     message: str = ""
     duration_s: float = 0.0
     target: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # the scenario's place in the feature files (readiness.inventory)
+    cause: str = ""  # for a failure: the runbook fix it names (readiness.causes)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)
@@ -58,7 +61,7 @@ class ScenarioRecord:
     @property
     def required(self) -> bool:
         """Rehearsals and rollback drills inform; every other scenario is a readiness criterion."""
-        return not ({"rehearsal", "rollback"} & set(self.tags))
+        return not (INFORMATIVE_TAGS & set(self.tags))
 
 
 def record_for_item(item: pytest.Item) -> ScenarioRecord:
@@ -74,6 +77,7 @@ def record_for_item(item: pytest.Item) -> ScenarioRecord:
     record = ScenarioRecord(
         item.nodeid, feature, "", 0, "", template or item.name, template or item.name, 0, tags
     )
+    record.key = item_key(item) or ""
     item.stash[RECORD_KEY] = record
     return record
 
@@ -116,12 +120,20 @@ def step_finished(item: pytest.Item, step: Any, error: BaseException | None = No
 
 
 def finish(
-    record: ScenarioRecord, report: pytest.TestReport, evidence: Evidence | None, message: str
+    record: ScenarioRecord,
+    report: pytest.TestReport,
+    evidence: Evidence | None,
+    message: str,
+    cause: str = "",
 ) -> None:
     if evidence is not None:
         record.evidence = [asdict(item) for item in evidence.items]
-    if report.failed:
-        record.outcome, record.message = "failed", message
+    if hasattr(report, "wasxfail"):
+        # An expected failure verifies nothing, whether it failed or passed.
+        record.outcome = "skipped"
+        record.message = f"marked xfail ({report.wasxfail or 'no reason'}): not verified"
+    elif report.failed:
+        record.outcome, record.message, record.cause = "failed", message, cause
     elif report.skipped:
         record.outcome = "skipped"
         record.message = (

@@ -17,6 +17,7 @@ from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_process import EngineProcess
 from readiness.evidence import Evidence
+from readiness.plan_queue import PlanQueue
 from readiness.target import Target
 from readiness.test_plans import Progress, TestPlans
 
@@ -48,8 +49,11 @@ class ScoringRollbackDrill:
 
     def generate(self) -> dict[str, Any]:
         """A completed runbook test plan from the drill's engine."""
-        with self._api() as api:
-            return TestPlans(api, self.target, self.config, self.evidence, self.progress).generate()
+        with self._api() as api, DatabaseProbe(self.dsn) as probe:
+            plans = TestPlans(
+                api, self.target, self.config, self.evidence, self.progress, PlanQueue(probe)
+            )
+            return plans.generate()
 
     def job(self, job_id: str) -> dict[str, Any]:
         with self._api() as api:

@@ -44,3 +44,58 @@ LIMIT 10;"""
 INSERT_HAND_MADE_MOVEMENT = """INSERT INTO movement_library
   (movement_id, name, category, recommended_rpe, content_hash, status)
 VALUES (%s, %s, 'strength', 8, 'hand-made', 'published');"""
+
+# The plans table's columns. The score oracle finds the plan a job produced through
+# plans.job_id and reads plans.content; a staging without them gives no way to recompute.
+PLANS_COLUMNS = """SELECT column_name
+FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = 'plans';"""
+
+# Everything recomputing the stored scores needs, in one query: the jobs of the runbook's
+# scoring query (completed in the last hour, newest first; up to the cap given, not its 10),
+# plus the suite's own test plan whatever its age, each with the request it answered, its stored
+# scoring and the plan stored for it. The plan is read only where there is scoring to check;
+# plan_found tells a job without a plans row from one without scoring.
+RECENT_SCORED_PLANS = """WITH listed AS (
+  (SELECT job_id
+   FROM plan_jobs
+   WHERE status = 'completed'
+     AND created_at > NOW() - INTERVAL '1 hour'
+   ORDER BY created_at DESC
+   LIMIT %s)
+  UNION
+  SELECT job_id FROM plan_jobs WHERE job_id = %s AND status = 'completed'
+)
+SELECT j.job_id,
+  j.request_data,
+  j.result_data->'scoring' AS scoring,
+  CASE WHEN jsonb_typeof(j.result_data->'scoring') <> 'null' THEN p.content END AS plan,
+  p.job_id IS NOT NULL AS plan_found
+FROM listed
+JOIN plan_jobs j ON j.job_id = listed.job_id
+LEFT JOIN plans p ON p.job_id = j.job_id
+ORDER BY j.created_at DESC;"""
+
+# Who holds an exclusive lock on a table of this database, when a query of the suite could not
+# get its lock in time (runbook: "a query blocked by a lock names the blocker").
+EXCLUSIVE_LOCK_HOLDERS = """SELECT a.pid, a.application_name, a.state,
+  extract(epoch FROM now() - coalesce(a.xact_start, a.query_start, now()))::float AS seconds,
+  l.mode, l.relation::regclass::text AS relation, left(a.query, 80) AS query
+FROM pg_locks l
+JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.granted AND l.locktype = 'relation' AND l.database = (
+    SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.mode IN ('AccessExclusiveLock', 'ExclusiveLock')
+  AND l.pid <> pg_backend_pid()
+ORDER BY seconds DESC;"""
+
+# The plan queue as the database shows it, to explain test plans that missed their deadline.
+QUEUE_STATE = """SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+  count(*) FILTER (WHERE status = 'processing') AS processing,
+  count(*) FILTER (WHERE status = 'processing' AND lease_expires_at < now()) AS past_lease,
+  extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'queued'))::float
+    AS oldest_queued_s,
+  extract(epoch FROM now() - min(updated_at) FILTER (WHERE status = 'processing'))::float
+    AS oldest_processing_s
+FROM plan_jobs
+WHERE status IN ('queued', 'processing');"""

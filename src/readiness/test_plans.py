@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from readiness.api_client import PlanningApi
-from readiness.checks import expect
+from readiness.api_client import JobNotFinished, PlanningApi
+from readiness.checks import expect, fail
 from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.plan_queue import PlanQueue
 from readiness.target import Target
 
 Progress = Callable[[str, float], None]
@@ -24,6 +25,7 @@ class TestPlans:
     config: SuiteConfig
     evidence: Evidence
     progress: Progress
+    queue: PlanQueue
 
     def request(self, profile: dict[str, Any] | None = None) -> str:
         body = {"userId": self.target.plan_user, **(profile or RUNBOOK_PLAN_REQUEST)}
@@ -37,9 +39,19 @@ class TestPlans:
         return str(response.json()["jobId"])
 
     def completed(self, job_id: str) -> dict[str, Any]:
-        job = self.api.wait_for_job(
-            job_id, self.target.token, self.config.job_deadline_s, self.evidence, self.progress
-        )
+        """The job, once completed with a result. A plan queue found stuck earlier in the run
+        fails this plan at once with that finding, rather than waiting out another deadline."""
+        if self.queue.finding is not None:
+            fail(
+                f"{self.queue.finding} (found earlier in this run; job {job_id} not awaited)",
+                self.queue.cause,
+            )
+        try:
+            job = self.api.wait_for_job(
+                job_id, self.target.token, self.config.job_deadline_s, self.evidence, self.progress
+            )
+        except JobNotFinished as late:
+            fail(*self.queue.stuck(late.problem))
         expect(
             job["status"] == "completed",
             found=f"job {job_id} {job['status']} with errorData {job.get('errorData')}",

@@ -1,19 +1,40 @@
-"""GO / NO-GO / INCOMPLETE from the scenarios' outcomes and the runbook checklist."""
+"""GO / NO-GO / INCOMPLETE from the scenarios' outcomes, the feature files and the runbook checklist.
 
+GO means verified: every required scenario the feature files define ran in this run and passed.
+A scenario that is missing from the run (deselected, not reached) counts like a skipped one: its
+criterion is "not verified" and the verdict INCOMPLETE at best. A NO-GO is explained by its
+causes: failures that share a runbook fix are one cause, listed with how many scenarios it
+explains, most first.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from readiness.causes import Cause, group_causes
 from readiness.checklist import CHECKLIST, ChecklistItem
+from readiness.inventory import PlannedScenario
 from readiness.scenario_record import ScenarioRecord
 
 GO, NO_GO, INCOMPLETE = "GO", "NO-GO", "INCOMPLETE"
+NOT_VERIFIED = "not verified"
 
 
 @dataclass
 class ItemOutcome:
     section: str
     item: ChecklistItem
-    status: str  # passed | failed | skipped | not run | manual
+    status: str  # passed | failed | not verified | manual
     scenarios: list[ScenarioRecord] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the criterion is not verified: each distinct reason of its unverified scenarios."""
+        if self.status != NOT_VERIFIED:
+            return []
+        deciding = [r for r in self.scenarios if r.required or not self.item.required]
+        reasons = Counter(r.message or r.outcome for r in deciding if r.outcome != "passed")
+        return [f"{reason} ({count})" if count > 1 else reason for reason, count in reasons.items()]
 
 
 @dataclass
@@ -24,25 +45,60 @@ class Verdict:
     incomplete: int
     items: list[ItemOutcome]
     records: list[ScenarioRecord]
+    causes: list[Cause] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         return 0 if self.decision == GO else 1
 
+    @property
+    def unverified(self) -> list[ScenarioRecord]:
+        """Required scenarios that were skipped or never ran, in file order."""
+        return [r for r in self.records if r.required and r.outcome in ("skipped", "not run")]
+
 
 def _combine(records: list[ScenarioRecord]) -> str:
     outcomes = {r.outcome for r in records}
-    if not records:
-        return "not run"
     if "failed" in outcomes:
         return "failed"
-    if outcomes - {"passed"}:
-        return "skipped"
+    if not records or outcomes - {"passed"}:
+        return NOT_VERIFIED
     return "passed"
 
 
+def with_missing(
+    records: Iterable[ScenarioRecord],
+    inventory: Iterable[PlannedScenario],
+    missing_reason: Callable[[PlannedScenario], str],
+) -> list[ScenarioRecord]:
+    """The run's records, plus a "not run" record (with its reason) for every scenario of the
+    feature files the run has no record of; in the feature files' order."""
+    by_key = {r.key: r for r in records if r.key}
+    ordered = []
+    for planned in inventory:
+        record = by_key.pop(planned.key, None)
+        if record is None:
+            record = ScenarioRecord(
+                nodeid=planned.key,
+                feature=planned.feature,
+                feature_file=planned.feature_file,
+                feature_line=0,
+                feature_description="",
+                name=planned.name,
+                template=planned.template,
+                line=planned.line,
+                tags=list(planned.tags),
+                message=missing_reason(planned),
+                key=planned.key,
+            )
+        ordered.append(record)
+    keyless = [r for r in records if not r.key]
+    return ordered + list(by_key.values()) + keyless
+
+
 def decide(records: list[ScenarioRecord]) -> Verdict:
-    """NO-GO if any scenario failed; INCOMPLETE if a required criterion was skipped or not run."""
+    """NO-GO if any scenario failed; INCOMPLETE if a required criterion was not verified (a
+    required scenario mapped to it skipped or not run); GO only when every one passed."""
     by_template: dict[str, list[ScenarioRecord]] = {}
     for record in records:
         by_template.setdefault(record.template, []).append(record)
@@ -55,11 +111,14 @@ def decide(records: list[ScenarioRecord]) -> Verdict:
             mapped = [r for name in item.scenarios for r in by_template.get(name, [])]
             # A required item is decided by its required scenarios; a rehearsal attached to it informs.
             deciding = [r for r in mapped if r.required] if item.required else mapped
-            items.append(ItemOutcome(section, item, _combine(deciding or mapped), mapped))
+            items.append(ItemOutcome(section, item, _combine(deciding), mapped))
     failed = sum(1 for r in records if r.outcome == "failed")
     passed = sum(1 for r in records if r.outcome == "passed")
     unverified = sum(1 for r in records if r.required and r.outcome in ("skipped", "not run"))
-    not_run = sum(1 for o in items if o.item.required and o.status == "not run")
-    incomplete = unverified + not_run
+    empty = sum(
+        1 for o in items if o.item.required and o.status == NOT_VERIFIED and not o.scenarios
+    )
+    incomplete = unverified + empty
     decision = NO_GO if failed else INCOMPLETE if incomplete else GO
-    return Verdict(decision, passed, failed, incomplete, items, records)
+    causes = group_causes([r for r in records if r.outcome == "failed"])
+    return Verdict(decision, passed, failed, incomplete, items, records, causes)

@@ -1,0 +1,79 @@
+"""Root causes of a NO-GO: failed scenarios grouped by the runbook fix their findings name.
+
+One broken thing (an unseeded library, an unreachable database, a stuck queue) fails many
+scenarios with the same fix; the people reading a NO-GO need that one cause and its fix first,
+with how many scenarios it explains, not thirty red rows.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from readiness.checks import FIXES
+from readiness.scenario_record import ScenarioRecord
+
+# What each runbook fix repairs, as the cause's headline.
+TITLES = {
+    "connection": "the staging database cannot be reached",
+    "schema": "the Stream 5 schema is incomplete",
+    "permissions": "the database user lacks the runbook's privileges",
+    "lock": "a lock held on a runbook table blocks the checks",
+    "seed": "the movement library is not the 8 foundational movements, all published",
+    "duplicates": "the library has duplicate movements",
+    "audit": "the audit log does not match the library",
+    "api": "the planning API does not answer",
+    "token": "the test user's token is rejected",
+    "jobs": "plan jobs do not complete",
+    "flag": "scoring is not enabled",
+    "contract": "scoring payloads break the fixed-weight-v1 contract",
+    "persistence": "scoring is not stored as the API returns it",
+    "security": "the API does not protect jobs",
+    "performance": "runbook queries are slower than the SLA",
+    "logs": "the engine log has errors",
+    "imports": "movement imports have failed",
+    "log_command": "the engine log cannot be read",
+    "budget": "the run's time budget ran out",
+}
+_ORDER = {key: index for index, key in enumerate(TITLES)}
+
+
+@dataclass
+class Cause:
+    key: str
+    title: str
+    fix: str
+    finding: str  # the most common finding among its scenarios, without the fix
+    records: list[ScenarioRecord] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    def line(self) -> str:
+        """One line: what broke, how many scenarios it explains, the finding and the fix."""
+        plural = "s" if self.count != 1 else ""
+        return f"{self.title} ({self.count} scenario{plural}): {self.finding} -> {self.fix}"
+
+
+def _finding(record: ScenarioRecord, fix: str) -> str:
+    message = record.message.strip()
+    return message.removesuffix(f": {fix}").strip() or message
+
+
+def group_causes(failed: list[ScenarioRecord]) -> list[Cause]:
+    """The failed scenarios grouped by cause, the cause explaining most scenarios first (ties in
+    the runbook's order: connection before schema before data before behaviour)."""
+    groups: dict[str, list[ScenarioRecord]] = {}
+    for record in failed:
+        groups.setdefault(record.cause or "unexpected", []).append(record)
+    causes = []
+    for key, records in groups.items():
+        fix = FIXES.get(key, key if key != "unexpected" else "read the scenario's error")
+        title = TITLES.get(key, "an unexpected error" if key == "unexpected" else key)
+        findings = Counter(_finding(r, fix) for r in records)
+        causes.append(Cause(key, title, fix, _shorten(findings.most_common(1)[0][0]), records))
+    return sorted(causes, key=lambda c: (-c.count, _ORDER.get(c.key, len(_ORDER)), c.key))
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    first = text.splitlines()[0] if text else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"

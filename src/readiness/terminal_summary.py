@@ -1,0 +1,54 @@
+"""What the terminal says at the end of a run: the scenarios grouped by cause, then the verdict.
+
+The verdict and its causes are the last lines of the output, one line each, most scenarios
+first: a CI log tail or a hurried reader sees the answer and the fix without scrolling.
+"""
+
+from collections import Counter
+
+from readiness.verdict import INCOMPLETE, NO_GO, Verdict
+
+_NAMES_SHOWN = 8
+
+
+def _title(record_feature: str, name: str) -> str:
+    return f"{record_feature}: {name}"
+
+
+def terminal_details(verdict: Verdict, reports: list[str]) -> list[str]:
+    """Failed scenarios under their cause; unverified ones under their reason; where reports are."""
+    lines = []
+    for number, cause in enumerate(verdict.causes, 1):
+        lines.append(f"cause {number}: {cause.title} ({cause.count}):")
+        names = [_title(r.feature, r.name) for r in cause.records]
+        lines += [f"    - {name}" for name in names[:_NAMES_SHOWN]]
+        if len(names) > _NAMES_SHOWN:
+            lines.append(f"    - … and {len(names) - _NAMES_SHOWN} more (see the report)")
+    reasons: dict[str, list[str]] = {}
+    for record in verdict.unverified:
+        reasons.setdefault(record.message or record.outcome, []).append(record.name)
+    for reason, names in reasons.items():
+        lines.append(f"not verified ({len(names)}): {reason}")
+        lines += [f"    - {name}" for name in names[:_NAMES_SHOWN]]
+        if len(names) > _NAMES_SHOWN:
+            lines.append(f"    - … and {len(names) - _NAMES_SHOWN} more")
+    lines.append("reports: " + ", ".join(reports))
+    return lines
+
+
+def verdict_lines(verdict: Verdict, allow_incomplete: bool) -> list[str]:
+    """The verdict line, then its causes (NO-GO) or what would complete it (INCOMPLETE)."""
+    lines = [
+        f"Readiness verdict: {verdict.decision} ({verdict.passed} passed, {verdict.failed} "
+        f"failed, {verdict.incomplete} required not verified)"
+    ]
+    if verdict.decision == NO_GO:
+        total = len(verdict.causes)
+        lines += [f"  cause {n}/{total}: {c.line()}" for n, c in enumerate(verdict.causes, 1)]
+    elif verdict.decision == INCOMPLETE:
+        reasons = Counter(r.message or r.outcome for r in verdict.unverified)
+        lines.append("  to complete it:")
+        lines += [f"  - {reason} ({count})" for reason, count in reasons.most_common()]
+        if not allow_incomplete:
+            lines.append("  or pass --allow-incomplete where these cannot be verified here")
+    return lines

@@ -1,0 +1,118 @@
+"""Options are checked like their variables: a value given but unusable (0, negative, not a
+number, nan) stops the run with one line naming the option and what it expects, instead of a
+NO-GO that blames the staging or a silent fallback to the default."""
+
+import os
+from pathlib import Path
+from typing import cast
+from unittest import mock
+
+import pytest
+
+from readiness.config import SuiteConfig, read_config
+from suite_runner import run_suite
+
+VARIABLES = (
+    "PLANNING_SLA_MS",
+    "PLANNING_JOB_DEADLINE_S",
+    "PLANNING_MAX_DURATION",
+    "PLANNING_HTTP_TIMEOUT_S",
+)
+
+
+class _Options:
+    """pytest's config as read_config sees it: the options given on the command line."""
+
+    def __init__(self, **given: str) -> None:
+        self.given = given
+
+    def getoption(self, name: str, default: object = None) -> object:
+        return self.given.get(name, default)
+
+
+def _read(env: dict[str, str] | None = None, **options: str) -> SuiteConfig:
+    """read_config on the embedded target with only these options and variables set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PLANNING_")}
+    with mock.patch.dict(os.environ, {**clean, **(env or {})}, clear=True):
+        return read_config(cast(pytest.Config, _Options(**options)), suite_selected=False)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("sla_ms", "-5", "--sla-ms -5 must be a positive number: expected the time limit"),
+        ("sla_ms", "0", "--sla-ms 0 must be a positive number"),
+        ("sla_ms", "fast", "--sla-ms fast is not a number: expected the time limit"),
+        ("job_deadline", "-1", "--job-deadline -1 must be a positive number: expected the secon"),
+        ("job_deadline", "0", "--job-deadline 0 must be a positive number"),
+        ("job_deadline", "nan", "--job-deadline nan must be a positive number"),
+        ("max_duration", "0", "--max-duration 0 must be a positive number: expected the run's"),
+        ("max_duration", "inf", "--max-duration inf must be a positive number"),
+        ("max_duration", "5m", "--max-duration 5m is not a number"),
+    ],
+)
+def test_an_unusable_option_stops_the_run_naming_it(option: str, value: str, message: str) -> None:
+    with pytest.raises(pytest.UsageError) as refused:
+        _read(**{option: value})
+    assert message in str(refused.value)
+    assert "e.g." in str(refused.value)  # what to write instead
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PLANNING_SLA_MS", "-5", "PLANNING_SLA_MS='-5' must be a positive number"),
+        ("PLANNING_JOB_DEADLINE_S", "0", "PLANNING_JOB_DEADLINE_S='0' must be a positive number"),
+        ("PLANNING_MAX_DURATION", "-1", "PLANNING_MAX_DURATION='-1' must be a positive number"),
+        ("PLANNING_MAX_DURATION", "soon", "PLANNING_MAX_DURATION='soon' is not a number"),
+        ("PLANNING_HTTP_TIMEOUT_S", "nan", "PLANNING_HTTP_TIMEOUT_S='nan' must be a positive"),
+    ],
+)
+def test_an_unusable_variable_stops_the_run_naming_it(
+    variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(pytest.UsageError) as refused:
+        _read({variable: value})
+    assert message in str(refused.value)
+
+
+def test_an_option_wins_over_its_variable_which_wins_over_the_default() -> None:
+    variables = {
+        "PLANNING_SLA_MS": "900",
+        "PLANNING_JOB_DEADLINE_S": "90",
+        "PLANNING_MAX_DURATION": "600",
+    }
+    given = _read(variables, sla_ms="250", job_deadline="0.5", max_duration="30")
+    assert (given.sla_ms, given.job_deadline_s, given.max_duration_s) == (250.0, 0.5, 30.0)
+    from_variables = _read(variables)
+    assert (from_variables.sla_ms, from_variables.job_deadline_s) == (900.0, 90.0)
+    assert from_variables.max_duration_s == 600.0
+    defaults = _read()
+    assert (defaults.sla_ms, defaults.job_deadline_s, defaults.max_duration_s) == (500, 60, 300)
+    assert defaults.http_timeout_s == 10.0
+
+
+def test_a_good_option_does_not_hide_a_bad_variable_of_another_setting() -> None:
+    with pytest.raises(pytest.UsageError, match="PLANNING_MAX_DURATION='0'"):
+        _read({"PLANNING_MAX_DURATION": "0"}, sla_ms="250")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--sla-ms", "-5"), "ERROR: --sla-ms -5 must be a positive number: expected the time"),
+        (("--job-deadline", "-1"), "ERROR: --job-deadline -1 must be a positive number"),
+        (("--max-duration", "0"), "ERROR: --max-duration 0 must be a positive number"),
+    ],
+    ids=["sla", "job-deadline", "max-duration"],
+)
+def test_the_suite_stops_with_one_line_and_exit_4(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    """As QA runs it: before any scenario, no NO-GO blaming the staging, no report."""
+    run = run_suite(tmp_path, {}, *args, timeout_s=60)
+    assert run.exit_code == 4, run.output[-2000:]
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
+    assert run.outcomes == {}
