@@ -45,6 +45,12 @@ Feature: Phase 4 - Validation
     And a test plan has been generated through the API
     Then the scoring payload passes the contract validator
 
+  @writes
+  Scenario: Every stored score is correct when recomputed from its plan
+    Given scoring is expected to be enabled
+    And a test plan has been generated through the API
+    Then every recent stored score equals fixed-weight-v1 recomputed from its stored plan and request
+
   @readonly
   Scenario: The application log shows no errors
     Then the engine log has no error lines

@@ -16,6 +16,7 @@ from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
 from readiness.payload_diff import differences
 from readiness.plugin import ScenarioState
+from readiness.score_oracle import verify_stored_scores
 from readiness.scoring_drill import ScoringRollbackDrill
 from readiness.target import Target
 from readiness.test_plans import Progress, TestPlans
@@ -118,6 +119,18 @@ def scoring_valid(state: ScenarioState, evidence: Evidence) -> None:
         expected="no contract errors",
         fix="contract",
     )
+
+
+@then(
+    "every recent stored score equals fixed-weight-v1 recomputed from its stored plan and request"
+)
+def stored_scores_recomputed(
+    database: DatabaseProbe, state: ScenarioState, evidence: Evidence
+) -> None:
+    """Correct, not only well-formed: the reference recomputes every stored score."""
+    state.scoring()  # the test plan itself must be scored (else: Scoring Not Appearing)
+    assert state.job is not None
+    verify_stored_scores(database, evidence, state.job["jobId"])
 
 
 # --- security ---------------------------------------------------------------------------

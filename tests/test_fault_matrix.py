@@ -52,6 +52,9 @@ PLAN_OUTLINE = frozenset(
     )
 )
 STORED_CONTRACT = frozenset({"test_the_contract_validator_passes_the_scoring_stored_on_staging"})
+# Every stored score recomputed from its stored plan: fails whenever the stored scoring is absent
+# or differs from fixed-weight-v1 in any field but metadata.evaluatedAt.
+ORACLE = frozenset({"test_every_stored_score_is_correct_when_recomputed_from_its_plan"})
 SCORING_LOGGED = frozenset({"test_scoring_is_logged_for_the_test_plan"})
 SCORED_PLAN = (
     frozenset(
@@ -66,6 +69,7 @@ SCORED_PLAN = (
     | PLAN_OUTLINE
     | STORED_CONTRACT
     | SCORING_LOGGED
+    | ORACLE
 )
 API_CONTRACT = frozenset({"test_scoring_matches_the_contract"}) | PLAN_OUTLINE
 CONTRACT = API_CONTRACT | STORED_CONTRACT
@@ -102,6 +106,7 @@ ALL_DATABASE = frozenset(
         "test_recent_completed_plans_carry_valid_scoring_in_the_database",
         "test_scoring_is_persisted_in_the_database_as_returned",
         *STORED_CONTRACT,
+        *ORACLE,
         *(
             f"test_the_runbook_query_query_runs_within_the_sla[{q}]"
             for q in (
@@ -264,7 +269,7 @@ FAULTS = [
     Fault(
         "version fixed-weight-v2",
         "payloads validate against the contract",
-        CONTRACT | VERSION_OR_TOTAL,
+        CONTRACT | VERSION_OR_TOTAL | ORACLE,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_version_v2"},
         cause="version 'fixed-weight-v2'",
@@ -272,7 +277,7 @@ FAULTS = [
     Fault(
         "total 1.2",
         "payloads validate against the contract",
-        CONTRACT | VERSION_OR_TOTAL,
+        CONTRACT | VERSION_OR_TOTAL | ORACLE,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_total_out_of_range"},
         cause="total 1.2",
@@ -280,7 +285,7 @@ FAULTS = [
     Fault(
         "weights sum to 0.9",
         "payloads validate against the contract",
-        CONTRACT,
+        CONTRACT | ORACLE,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_weights_0_9"},
         cause="weights sum to 0.9",
@@ -288,7 +293,7 @@ FAULTS = [
     Fault(
         "contribution != weight x score",
         "payloads validate against the contract",
-        CONTRACT,
+        CONTRACT | ORACLE,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_bad_contribution"},
         cause="contribution: 0.3 is not weight x score",
@@ -296,7 +301,7 @@ FAULTS = [
     Fault(
         "missing factor",
         "payloads validate against the contract",
-        CONTRACT,
+        CONTRACT | ORACLE,
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_missing_factor"},
         cause="'performance' is a required property",
@@ -313,6 +318,7 @@ FAULTS = [
         "scoring in the response but not persisted",
         "scoring persisted",
         STORED_CONTRACT
+        | ORACLE
         | {
             "test_scoring_is_persisted_in_the_database_as_returned",
             "test_recent_completed_plans_carry_valid_scoring_in_the_database",
@@ -388,6 +394,32 @@ FAULTS = [
         sql="ALTER TABLE movement_library RENAME TO movement_library_data;"
         " CREATE VIEW movement_library AS SELECT * FROM movement_library_data WHERE pg_sleep(0.08) IS NOT NULL",
         cause="expected <= 500 ms",
+    ),
+    # scores that are well-formed but wrong: only recomputing them from the stored plan and
+    # request (the suite as an oracle, fixed-weight-v1 by the reference) catches these
+    Fault(
+        "compliance scored 0.8x, consistently",
+        "scores are correct (recomputed)",
+        ORACLE,
+        "check the scorer release",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scorer_compliance_0_8"},
+        cause="factors.compliance.score: stored 0.8, recomputed 1.0",
+    ),
+    Fault(
+        "scored on the plan before its last week",
+        "scores are correct (recomputed)",
+        ORACLE,
+        "check the scorer release",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_on_other_plan"},
+        cause="factors.safety.score: stored 0.9955, recomputed 1.0",
+    ),
+    Fault(
+        "stored plan edited after scoring",
+        "scores are correct (recomputed)",
+        ORACLE,
+        "check the scorer release",
+        engine_env={"PLANNING_ENGINE_FAULTS": "stored_plan_altered"},
+        cause="factors.safety.metrics.totalSessions: stored 48, recomputed 47",
     ),
 ]
 

@@ -90,6 +90,7 @@ def test_each_of_the_suites_own_queries_runs_on_the_schema(
         "TABLE_EXISTS": ("movement_library",),
         "STORED_SCORING": (str(uuid.uuid4()),),
         "INSERT_HAND_MADE_MOVEMENT": ("hand-made", "Hand Made"),
+        "RECENT_SCORED_PLANS": (100, str(uuid.uuid4())),
     }
     cursor = seeded.execute(sql, params.get(name))
     assert cursor.description is not None or cursor.rowcount == 1

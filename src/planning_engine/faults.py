@@ -4,6 +4,7 @@ Each fault breaks the engine the way a bad staging deployment could, so the read
 can be shown to catch it. Never set this on a real deployment.
 """
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,17 @@ def _contribution_off(payload: Payload) -> None:
     factor["contribution"] = round(factor["contribution"] / 2, 4)
 
 
+def _compliance_0_8(payload: Payload) -> None:
+    """A scorer whose compliance formula is off (0.8x) but which is self-consistent: the
+    contribution and the total follow from the wrong score, so the contract validator passes
+    and only recomputing the score from the plan shows it."""
+    factors = payload["factors"]
+    compliance = factors["compliance"]
+    compliance["score"] = round(compliance["score"] * 0.8, 4)
+    compliance["contribution"] = round(compliance["weight"] * compliance["score"], 4)
+    payload["total"] = round(sum(f["contribution"] for f in factors.values()), 4)
+
+
 SCORING_FAULTS: dict[str, Callable[[Payload], None]] = {
     "scoring_version_v2": lambda p: p.update(version="fixed-weight-v2"),
     "scoring_total_out_of_range": lambda p: p.update(total=1.2),
@@ -26,8 +38,16 @@ SCORING_FAULTS: dict[str, Callable[[Payload], None]] = {
     "scoring_bad_contribution": _contribution_off,
     "scoring_missing_factor": lambda p: p["factors"].pop("performance"),
     "scoring_bad_timestamp": lambda p: p["metadata"].update(evaluatedAt="not-a-date"),
+    "scorer_compliance_0_8": _compliance_0_8,
 }
-WORKER_FAULTS = {"hold_jobs", "fail_jobs", "empty_result", "scoring_not_persisted"}
+WORKER_FAULTS = {
+    "hold_jobs",
+    "fail_jobs",
+    "empty_result",
+    "scoring_not_persisted",
+    "scoring_on_other_plan",
+    "stored_plan_altered",
+}
 API_FAULTS = {"no_auth", "no_ownership_check", "scoring_not_persisted", "scoring_response_differs"}
 KNOWN_FAULTS = frozenset(SCORING_FAULTS) | WORKER_FAULTS | API_FAULTS
 
@@ -35,6 +55,30 @@ KNOWN_FAULTS = frozenset(SCORING_FAULTS) | WORKER_FAULTS | API_FAULTS
 def corrupt_scoring(payload: Payload, faults: frozenset[str]) -> None:
     for name in sorted(faults & SCORING_FAULTS.keys()):
         SCORING_FAULTS[name](payload)
+
+
+def plan_to_score(plan: Payload, faults: frozenset[str]) -> Payload:
+    """The plan the scorer is given: with `scoring_on_other_plan`, the plan as it was before its
+    last week was added (a scorer run too early, or on a stale copy), while the full plan is
+    what gets stored."""
+    if "scoring_on_other_plan" not in faults or not plan.get("microcycles"):
+        return plan
+    return {**plan, "microcycles": plan["microcycles"][:-1]}
+
+
+def plan_to_store(plan: Payload, faults: frozenset[str]) -> Payload:
+    """The plan row's content: with `stored_plan_altered`, the scored plan edited afterwards
+    (its first session removed) while `content.scoring` is kept, as a later change to the row
+    would leave it. Made before the insert, so that no reader ever sees the unedited row: a
+    separate UPDATE after completion would race whoever reads the job first."""
+    if "stored_plan_altered" not in faults:
+        return plan
+    altered = copy.deepcopy(plan)
+    for week in altered.get("microcycles") or []:
+        if week.get("sessions"):
+            del week["sessions"][0]
+            break
+    return altered
 
 
 def unknown(faults: frozenset[str]) -> list[str]:

@@ -20,7 +20,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from planning_engine import jobs, planner, scoring
-from planning_engine.faults import corrupt_scoring
+from planning_engine.faults import corrupt_scoring, plan_to_score, plan_to_store
 from planning_engine.flags import FlagSource
 from planning_engine.logs import get_logger, log_event
 from planning_engine.metrics import EngineMetrics
@@ -156,9 +156,12 @@ class WorkerPool:
             stored_result = None
         if "scoring_not_persisted" in faults:
             result.pop("scoring", None)  # the plan keeps it; the API puts it back into its response
+        stored_plan = plan_to_store(plan, faults)
         completed = await self._while_held(
             job,
-            lambda conn: jobs.complete(conn, job, owner, plan, result["planId"], stored_result),
+            lambda conn: jobs.complete(
+                conn, job, owner, stored_plan, result["planId"], stored_result
+            ),
         )
         if not completed:
             log_event(
@@ -210,7 +213,7 @@ class WorkerPool:
     def _score(self, job: jobs.ClaimedJob, plan: dict[str, Any]) -> dict[str, Any] | None:
         started = time.perf_counter()
         try:
-            payload = scoring.score_plan(plan, job.request)
+            payload = scoring.score_plan(plan_to_score(plan, self.settings.faults), job.request)
             corrupt_scoring(payload, self.settings.faults)
         except Exception as error:  # a scoring bug must not lose the plan; it is counted and logged
             self.metrics.scoring_errors.inc()

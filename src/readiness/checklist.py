@@ -18,6 +18,9 @@ class ChecklistItem:
 
 PLAN_OUTLINE = "A <experience> athlete training <goal> on <days> days gets a valid scored plan"
 SLA_OUTLINE = 'The runbook query "<query>" runs within the SLA'
+# Not a runbook line: the runbook validates scoring by shape, which a consistently wrong scorer
+# passes; this criterion recomputes every stored score with the reference implementation.
+ORACLE_SCENARIO = "Every stored score is correct when recomputed from its plan"
 
 CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
     "Prerequisites": (
@@ -102,6 +105,10 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ),
         ChecklistItem("Verify scoring matches contract schema", ("Scoring matches the contract",)),
         ChecklistItem(
+            "Scores are correct: recomputed independently from the stored plans",
+            (ORACLE_SCENARIO,),
+        ),
+        ChecklistItem(
             "Check application logs for errors", ("The application log shows no errors",)
         ),
     ),
@@ -131,6 +138,10 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ChecklistItem(
             "Scoring payloads validate against contract",
             ("Scoring matches the contract", PLAN_OUTLINE),
+        ),
+        ChecklistItem(
+            "Scores are correct: recomputed independently from the stored plans",
+            (ORACLE_SCENARIO,),
         ),
         ChecklistItem(
             "No increase in error rates",
