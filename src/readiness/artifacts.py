@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness.expectations import EXPECTED_MOVEMENT_COUNT, SCORING_VERSION
+from readiness.html_report import scored_plans
 from readiness.scenario_record import ScenarioRecord
 from readiness.verdict import GO, INCOMPLETE, Verdict
 
@@ -176,7 +177,7 @@ def verdict_statement(verdict: Verdict, identity: dict[str, Any]) -> dict[str, A
 
 def announcement(verdict: Verdict, identity: dict[str, Any]) -> str:
     """The runbook's Deployment Announcement Template, filled in from this run (GO only)."""
-    plans = [e for r in verdict.records for e in r.evidence if e["kind"] == "plan"]
+    plans = scored_plans(verdict.records)
     return f"""Subject: Stream 5 (Movement Seeding + Scoring) Deployed to Staging
 
 Team,
@@ -185,7 +186,7 @@ Stream 5 features have been successfully deployed to staging ({identity.get("tar
 
 ✅ Movement library seeded ({EXPECTED_MOVEMENT_COUNT} foundational movements)
 ✅ Plan quality scoring enabled ({SCORING_VERSION})
-✅ Contract validation passing ({len(plans)} generated test plans validated)
+✅ Contract validation passing ({len(plans)} scored test plans validated)
 ✅ All verification checks passed ({verdict.passed} scenarios, readiness verdict GO)
 
 Available for testing:

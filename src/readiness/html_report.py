@@ -37,7 +37,8 @@ body{display:flex;flex-direction:column;align-items:flex-start}
 </style>"""
 
 
-def banner(verdict: Verdict, allow_incomplete: bool) -> str:
+def banner(verdict: Verdict, allow_incomplete: bool, rehearsal: str = "") -> str:
+    """The verdict, first on the page; a run on the embedded engine says it is a rehearsal."""
     colour = _COLOURS.get(verdict.decision, "#9a6700")
     gate = (
         "exit code 0"
@@ -47,7 +48,9 @@ def banner(verdict: Verdict, allow_incomplete: bool) -> str:
     return (
         f'<div class="s5-banner" id="verdict" style="background:{colour}"><h1>{verdict.decision}</h1>'
         f"<p>{verdict.passed} passed · {verdict.failed} failed · {verdict.incomplete} required criteria not verified"
-        f" · CI gate: {gate}</p></div>"
+        f" · CI gate: {gate}</p>"
+        + (f'<p id="rehearsal"><b>{escape(rehearsal.capitalize())}</b></p>' if rehearsal else "")
+        + "</div>"
     )
 
 
@@ -133,36 +136,51 @@ def checklist(verdict: Verdict) -> str:
     return "".join(parts)
 
 
-def plans_chart(records: list[ScenarioRecord]) -> str:
-    """Scores and completion times of the generated test plans, as two inline SVG bar charts."""
+def scored_plans(records: list[ScenarioRecord]) -> list[dict[str, Any]]:
+    """The generated test plans that carry a score (the flag-off drill's plan has none)."""
     plans = [e["data"] for r in records for e in r.evidence if e["kind"] == "plan"]
+    return [p for p in plans if isinstance(p.get("total"), int | float)]
+
+
+def plans_chart(records: list[ScenarioRecord]) -> str:
+    """Scores and completion times of the scored test plans, as two inline SVG bar charts."""
+    plans = scored_plans(records)
     if not plans:
-        return "<p>No test plans were generated in this run.</p>"
+        return "<p>No scored test plans were generated in this run.</p>"
+    seconds = [p.get("seconds") or 0.0 for p in plans]
     return (
-        '<div id="plans-chart"><h2>Generated test plans</h2>'
-        + _bars([p.get("total") or 0 for p in plans], 1.0, "scoring total", "{:.3f}")
-        + _bars(
-            [p.get("seconds") or 0 for p in plans],
-            max(p.get("seconds") or 0 for p in plans) or 1.0,
-            "job completion time (s)",
-            "{:.2f}",
-        )
+        f'<div id="plans-chart"><h2>Generated test plans ({len(plans)} scored)</h2>'
+        + _bars([p["total"] for p in plans], 1.0, "scoring total (0 to 1)", "{:.3f}")
+        + _bars(seconds, max(seconds) or 1.0, "job completion time (s)", "{:.2f}")
         + "</div>"
     )
 
 
 def _bars(values: list[float], scale: float, title: str, fmt: str) -> str:
-    width, height, bar = 24 * len(values) + 40, 140, 18
-    shapes = [f'<text x="4" y="14" font-size="12">{escape(title)}</text>']
+    """A bar per plan, in run order, with a labelled value axis (0 and the top of the scale)."""
+    left, width, height, bar = 48, 24 * len(values) + 60, 170, 18
+    shapes = [
+        f'<text x="4" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{left - 2}" y1="20" x2="{left - 2}" y2="120" stroke="#57606a"/>',
+        f'<text x="{left - 6}" y="124" font-size="10" text-anchor="end">0</text>',
+        f'<text x="{left - 6}" y="24" font-size="10" text-anchor="end">{fmt.format(scale)}</text>',
+    ]
     for i, value in enumerate(values):
         h = max(1.0, (value / scale) * 100)
-        x = 30 + i * 24
+        x = left + i * 24
         shapes.append(
             f'<rect x="{x}" y="{120 - h:.1f}" width="{bar}" height="{h:.1f}" fill="#0969da">'
-            f"<title>{fmt.format(value)}</title></rect>"
+            f"<title>plan {i + 1}: {fmt.format(value)}</title></rect>"
         )
-    shapes.append(f'<line x1="28" y1="120" x2="{width - 4}" y2="120" stroke="#57606a"/>')
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">{"".join(shapes)}</svg>'
+    shapes.append(f'<line x1="{left - 2}" y1="120" x2="{width - 4}" y2="120" stroke="#57606a"/>')
+    shapes.append(
+        f'<text x="{left}" y="140" font-size="10">test plans of this run, in the order generated'
+        f" (hover a bar for its value)</text>"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, 380)}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}">{"".join(shapes)}</svg>'
+    )
 
 
 def scenario_details(record: ScenarioRecord) -> str:

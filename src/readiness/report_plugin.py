@@ -26,6 +26,7 @@ from readiness.html_report import (
 )
 from readiness.identity import run_identity
 from readiness.inventory import item_key, read_inventory
+from readiness.report_files import ANNOUNCEMENT, ReportFiles, keep_only_scenarios
 from readiness.scenario_record import (
     PROPERTY,
     ScenarioRecord,
@@ -41,6 +42,10 @@ from readiness.verdict import GO, INCOMPLETE, NO_GO, Verdict, decide, with_missi
 
 TARGET_IDENTITY_KEY = pytest.StashKey[dict[str, Any]]()
 COLLECTOR_KEY = pytest.StashKey["ReportCollector"]()
+REHEARSAL_NOTE = (
+    "a rehearsal on the embedded reference engine, not a staging sign-off: "
+    "set PLANNING_API_URL and its settings to check a staging"
+)
 SELECTED_OUTPUT = "readiness_selected"  # a pytest-xdist worker's selected scenario keys
 
 
@@ -48,16 +53,17 @@ class ReportCollector:
     """Registered as a plugin in the controlling process: it sees every scenario's report."""
 
     def __init__(
-        self, config: pytest.Config, reports_dir: Path, redact: Callable[[str], str]
+        self, config: pytest.Config, files: ReportFiles, redact: Callable[[str], str]
     ) -> None:
         self.config = config
-        self.reports_dir = reports_dir
+        self.files = files
         self.redact = redact
         self.started = datetime.now(UTC)
         self.records: dict[str, ScenarioRecord] = {}
         self.inventory = read_inventory(config.rootpath / "features")
         self.selected: set[str] | None = None  # inventory keys pytest selected to run
         self.missing = "not reached: the run ended before it"
+        self._published = False
         self._verdict: Verdict | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -106,16 +112,25 @@ class ReportCollector:
         self.missing = stop_reason(session, exitstatus)
         self._verdict = None
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        """The sign-off page is about the deployment: the project's own tests, when a plain
+        `pytest` runs them alongside the suite, have no row on it."""
+        if report.nodeid.split("/")[0].split("::")[0] != "features":
+            cells.clear()
+
+    @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
-        verdict = self.verdict()
+        verdict, identity = self.verdict(), self.identity()
+        rehearsal = REHEARSAL_NOTE if identity.get("target_mode") == "embedded" else ""
         prefix.extend(
             [
                 STYLE,
-                banner(verdict, self.config.getoption("allow_incomplete")),
+                banner(verdict, self.config.getoption("allow_incomplete"), rehearsal),
                 causes_block(verdict),
-                identity_table(self.identity()),
+                identity_table(identity),
                 checklist(verdict),
                 plans_chart(verdict.records),
             ]
@@ -126,13 +141,13 @@ class ReportCollector:
         if not self.records:
             return
         verdict, identity = self.verdict(), self.identity()
-        write_json(self.reports_dir / "verdict.json", verdict_statement(verdict, identity))
-        write_json(self.reports_dir / "cucumber.json", cucumber(list(self.records.values())))
-        notice = self.reports_dir / "announcement.md"
-        if verdict.decision == GO:
+        write_json(self.files.staged("verdict.json"), verdict_statement(verdict, identity))
+        write_json(self.files.staged("cucumber.json"), cucumber(list(self.records.values())))
+        notice = self.files.staged(ANNOUNCEMENT)
+        # The runbook's announcement says Stream 5 is deployed to staging: only a GO on a
+        # staging may say so, never a rehearsal on the embedded reference engine.
+        if verdict.decision == GO and identity.get("target_mode") == "staging":
             notice.write_text(self.redact(announcement(verdict, identity)), encoding="utf-8")
-        elif notice.exists():
-            notice.unlink()  # an announcement from an earlier GO must not survive a later NO-GO
         allow_incomplete = self.config.getoption("allow_incomplete")
         gate = (
             0
@@ -151,29 +166,69 @@ class ReportCollector:
         for line in terminal_details(self.verdict(), self._report_paths()):
             terminalreporter.write_line(line)
 
+    @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")
+    def pytest_terminal_summary_publish(self) -> Generator[None, None, None]:
+        """Every report is written by now (pytest-html, junitxml and ours write them at session
+        finish): publish them before pytest-html names its page."""
+        self._publish()
+        return (yield)
+
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
-    def pytest_sessionfinish_verdict_last(self, session: pytest.Session) -> Generator[None, None, None]:
+    def pytest_sessionfinish_verdict_last(
+        self, session: pytest.Session
+    ) -> Generator[None, None, None]:
         """After pytest's own summary line: the last lines of the output are the verdict and its
         causes, where a person (or a CI log tail) looks first."""
-        yield
+        html = self._html_report()
+        if not self.records and html is not None:
+            # Nothing ran (--collect-only, a marker that selects nothing): pytest-html must not
+            # announce a page that is not published.
+            self.config.pluginmanager.unregister(html)
+        result = yield
+        self._publish()
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is None or not self.records:
-            return
+        if reporter is None:
+            return result
+        if not self.records:
+            reporter.write_line(
+                f"Stream 5 readiness: no scenario ran; the reports in {self.files.reports_dir} "
+                "are left as they were"
+            )
+            return result
         verdict = self.verdict()
         allow = bool(self.config.getoption("allow_incomplete"))
-        for index, line in enumerate(verdict_lines(verdict, allow)):
-            reporter.write_line(
-                line, bold=index == 0, red=verdict.decision == NO_GO and index == 0
-            )
+        lines = verdict_lines(verdict, allow)
+        if self.identity().get("target_mode") == "embedded":
+            lines.insert(1, f"  {REHEARSAL_NOTE}")
+        for index, line in enumerate(lines):
+            reporter.write_line(line, bold=index == 0, red=verdict.decision == NO_GO and index == 0)
+        return result
+
+    def pytest_unconfigure(self) -> None:
+        self.files.discard()  # a run that ended before its session finished publishes nothing
+
+    def _publish(self) -> None:
+        """All reports into place together if the run executed scenarios; else none of them."""
+        if self._published:
+            return
+        self._published = True
+        if not self.records:
+            self.files.discard()
+            return
+        if self.files.scenarios_only_junit:
+            keep_only_scenarios(self.files.pending / "junit.xml")
+        self.files.publish()
+        html = self._html_report()
+        if html is not None:  # pytest-html names the page it wrote: the published one
+            html._report_path = self.files.finals["signoff.html"]
+
+    def _html_report(self) -> Any:
+        """pytest-html's report object, if pytest-html is active in this run."""
+        plugins = self.config.pluginmanager.get_plugins()
+        return next((p for p in plugins if hasattr(p, "_report_path")), None)
 
     def _report_paths(self) -> list[str]:
-        written = [
-            getattr(self.config.option, "htmlpath", None),
-            getattr(self.config.option, "xmlpath", None),
-            str(self.reports_dir / "cucumber.json"),
-            str(self.reports_dir / "verdict.json"),
-        ]
-        return [path for path in written if path]
+        return [str(path) for name, path in self.files.finals.items() if name != ANNOUNCEMENT]
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -196,14 +251,18 @@ def configure_reports(
     """Point pytest-html and junitxml at reports/ (unless told otherwise) when the suite runs."""
     if not runs_features or hasattr(config, "workerinput"):
         return
-    reports_dir = Path(config.getoption("reports_dir")).resolve()
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    if not getattr(config.option, "htmlpath", None):
-        config.option.htmlpath = str(reports_dir / "signoff.html")
+    files = ReportFiles(Path(config.getoption("reports_dir")).resolve())
+    files.prepare()
+    html = getattr(config.option, "htmlpath", None)
+    config.option.htmlpath = str(files.staged("signoff.html", Path(html) if html else None))
     config.option.self_contained_html = True
-    if not getattr(config.option, "xmlpath", None):
-        config.option.xmlpath = str(reports_dir / "junit.xml")
-    collector = ReportCollector(config, reports_dir, redact)
+    if not getattr(config.option, "xmlpath", None):  # a --junitxml of the user's is left alone
+        config.option.xmlpath = str(files.staged("junit.xml"))
+        files.scenarios_only_junit = True
+    files.staged("cucumber.json")
+    files.staged("verdict.json")
+    files.staged(ANNOUNCEMENT)
+    collector = ReportCollector(config, files, redact)
     config.stash[COLLECTOR_KEY] = collector
     config.pluginmanager.register(collector, "stream5-signoff")
 
@@ -269,5 +328,6 @@ def pytest_bdd_step_error(
     step_finished(request.node, step, exception)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_html_report_title(report: Any) -> None:
     report.title = "Stream 5 staging readiness: sign-off"

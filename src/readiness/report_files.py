@@ -1,0 +1,90 @@
+"""Where the reports go, and how they get there: all together, or not at all.
+
+Every report of a run (signoff.html, junit.xml, cucumber.json, verdict.json, announcement.md) is
+first written into a pending folder beside them and moved into place at the end, once the run
+has executed scenarios. A `--collect-only`, a marker that selects nothing or a run stopped
+before any scenario leaves the previous reports as they were, and `reports/` never holds a
+GO page beside a NO-GO verdict. A pending folder left by a killed run is removed by the next.
+"""
+
+import contextlib
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+PENDING_PREFIX = ".pending-"
+ANNOUNCEMENT = "announcement.md"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ReportFiles:
+    def __init__(self, reports_dir: Path) -> None:
+        self.reports_dir = reports_dir
+        self.pending = reports_dir / f"{PENDING_PREFIX}{os.getpid()}"
+        self.finals: dict[str, Path] = {}  # pending file name -> where it goes
+        self.scenarios_only_junit = False  # junit.xml is ours: keep only the suite's scenarios
+
+    def prepare(self) -> None:
+        """Create the pending folder; remove those of runs that are gone."""
+        self.reports_dir.mkdir(parents=True, exist_ok=True)
+        for folder in self.reports_dir.glob(f"{PENDING_PREFIX}*"):
+            owner = folder.name.removeprefix(PENDING_PREFIX)
+            if owner.isdigit() and not _alive(int(owner)):
+                shutil.rmtree(folder, ignore_errors=True)
+        self.pending.mkdir(exist_ok=True)
+
+    def staged(self, name: str, final: Path | None = None) -> Path:
+        """The pending path to write report `name` to; it moves to `final` (default: the
+        reports folder) when the run's reports are published."""
+        self.finals[name] = (final or self.reports_dir / name).resolve()
+        return self.pending / name
+
+    def publish(self) -> None:
+        """Move every written report into place (one rename each); a report this run did not
+        write (announcement.md after a NO-GO) is removed, so none contradicts the others."""
+        for name, final in self.finals.items():
+            written = self.pending / name
+            if written.exists():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(written, final)
+            elif name == ANNOUNCEMENT:
+                final.unlink(missing_ok=True)
+        self.discard()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.pending, ignore_errors=True)
+
+
+def keep_only_scenarios(junit: Path) -> None:
+    """Drop every test case that is not a readiness scenario from a junit.xml (a plain `pytest`
+    runs the project's own tests too; the sign-off artifacts are about the deployment only)."""
+    if not junit.exists():
+        return
+    tree = ET.parse(junit)
+    for suite in tree.getroot().iter("testsuite"):
+        dropped = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for case in list(suite.iter("testcase")):
+            if case.get("classname", "").split(".")[0] == "features":
+                continue
+            dropped["tests"] += 1
+            for tag, counter in (
+                ("failure", "failures"),
+                ("error", "errors"),
+                ("skipped", "skipped"),
+            ):
+                dropped[counter] += len(case.findall(tag))
+            suite.remove(case)
+        for counter, count in dropped.items():
+            with contextlib.suppress(TypeError, ValueError):
+                suite.set(counter, str(int(suite.get(counter, "0")) - count))
+    tree.write(junit, encoding="utf-8", xml_declaration=True)
