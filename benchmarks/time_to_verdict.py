@@ -14,9 +14,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests")]
 
-from conftest import JWT_SECRET  # noqa: E402
 from test_bounded_time import BUDGET_S, HANGS, run_hang  # noqa: E402
 
+from conftest import JWT_SECRET  # noqa: E402
 from planning_engine.auth import mint_token  # noqa: E402
 from planning_engine.embedded_postgres import EmbeddedPostgres  # noqa: E402
 
