@@ -7,9 +7,9 @@ Feature: Post-deployment validation within 1 hour
     Given the staging target is configured
 
   @writes
-  Scenario Outline: A <experience> athlete training <goal> on <days> days gets a valid scored plan
+  Scenario Outline: The test plan for <experience> athletes training <goal> <days>x a week is valid and scored
     Given scoring is expected to be enabled
-    When a test plan is requested for a <experience> athlete with goal <goal> on <days> days a week
+    When a test plan is requested for <experience> athletes training <goal> <days>x a week
     Then the plan job completes
     And the scoring payload passes the contract validator
 
@@ -29,11 +29,11 @@ Feature: Post-deployment validation within 1 hour
       | beginner     | power        | 1    |
 
   @readonly
-  Scenario Outline: The runbook query "<query>" runs within the SLA
-    Then the runbook query "<query>" completes within the SLA
+  Scenario Outline: The runbook query for <check> runs within the SLA
+    Then the runbook query for "<check>" completes within the SLA
 
     Examples:
-      | query           |
+      | check           |
       | movement count  |
       | movement listing |
       | audit log size  |

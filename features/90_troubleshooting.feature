@@ -1,4 +1,4 @@
-@rollback
+@troubleshooting
 Feature: Troubleshooting
   The runbook's troubleshooting paths end in a message that names the fix.
 

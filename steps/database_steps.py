@@ -196,7 +196,7 @@ def stored_scoring_valid(database: DatabaseProbe, evidence: Evidence) -> None:
     expect(not findings, found=findings, expected="no contract errors", fix="contract")
 
 
-@then(parsers.parse('the runbook query "{name}" completes within the SLA'))
+@then(parsers.parse('the runbook query for "{name}" completes within the SLA'))
 def query_within_sla(
     database: DatabaseProbe, evidence: Evidence, suite_config: SuiteConfig, name: str
 ) -> None:

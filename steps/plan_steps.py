@@ -29,7 +29,7 @@ def request_runbook_plan(plans: TestPlans, state: ScenarioState) -> None:
 
 @when(
     parsers.parse(
-        "a test plan is requested for a {experience} athlete with goal {goal} on {days:d} days a week"
+        "a test plan is requested for {experience} athletes training {goal} {days:d}x a week"
     )
 )
 def request_profile_plan(

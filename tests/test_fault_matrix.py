@@ -3,8 +3,8 @@ the scenarios tied to that criterion fail with the cause and the runbook's fix, 
 scenario still passes. The healthy target gives GO.
 
 Data faults are made from the outside (SQL on the target's database after seeding); behaviour
-faults through the reference engine's PLANNING_ENGINE_FAULTS. The table of this file is the
-README's "What the gate catches".
+faults through the reference engine's PLANNING_ENGINE_FAULTS. The table of this file is
+docs/FAULT_MATRIX.md.
 """
 
 import json
@@ -35,7 +35,7 @@ AUDIT_TABLE = frozenset(
     }
 )
 PLAN_OUTLINE = frozenset(
-    f"test_a_experience_athlete_training_goal_on_days_days_gets_a_valid_scored_plan[{row}]"
+    f"test_the_test_plan_for_experience_athletes_training_goal_daysx_a_week_is_valid_and_scored[{row}]"
     for row in (
         "beginner-strength-2",
         "beginner-conditioning-3",
@@ -108,7 +108,7 @@ ALL_DATABASE = frozenset(
         *STORED_CONTRACT,
         *ORACLE,
         *(
-            f"test_the_runbook_query_query_runs_within_the_sla[{q}]"
+            f"test_the_runbook_query_for_check_runs_within_the_sla[{q}]"
             for q in (
                 "movement count",
                 "movement listing",
@@ -147,8 +147,8 @@ FAULTS = [
         AUDIT_TABLE
         | {
             "test_the_schema_is_applied",
-            "test_the_runbook_query_query_runs_within_the_sla[audit actions]",
-            "test_the_runbook_query_query_runs_within_the_sla[audit log size]",
+            "test_the_runbook_query_for_check_runs_within_the_sla[audit actions]",
+            "test_the_runbook_query_for_check_runs_within_the_sla[audit log size]",
         },
         "planning-engine migrate",
         sql="DROP TABLE movement_audit_log",
@@ -387,7 +387,7 @@ FAULTS = [
         "runbook query slower than the SLA",
         "no performance regressions",
         frozenset(
-            f"test_the_runbook_query_query_runs_within_the_sla[{q}]"
+            f"test_the_runbook_query_for_check_runs_within_the_sla[{q}]"
             for q in ("movement count", "movement listing", "status counts", "duplicate names")
         ),
         "check the indexes of the tables the query reads",
@@ -574,7 +574,7 @@ def _failing(fault: Fault) -> str:
 
 
 def readme_table() -> str:
-    """The README's "What the gate catches" table, made from FAULTS so the two cannot drift."""
+    """The "What the gate catches" table of docs/FAULT_MATRIX.md, made from FAULTS so the two cannot drift."""
     lines = [
         "| fault | how it is made | criterion | scenarios that fail (and only these) | "
         "the message says |",
@@ -589,8 +589,8 @@ def readme_table() -> str:
     return "\n".join(lines)
 
 
-def test_the_readme_shows_this_table() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert readme_table() in readme, (
-        "README's table is out of date; it should be:\n" + readme_table()
+def test_the_docs_show_this_table() -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "FAULT_MATRIX.md"
+    assert readme_table() in docs.read_text(encoding="utf-8"), (
+        "docs/FAULT_MATRIX.md's table is out of date; it should be:\n" + readme_table()
     )

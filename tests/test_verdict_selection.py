@@ -79,7 +79,7 @@ def _reasons(predicate: dict) -> set[str]:
     ("args", "reason"),
     [
         (("-k", "not permissions_the_runbook_lists"), "deselected in this run (-k "),
-        (("-k", "not (valid_scored_plan and not beginner)"), "deselected in this run (-k "),
+        (("-k", "not (valid_and_scored and not beginner)"), "deselected in this run (-k "),
         (("-m", "phase2"), "deselected in this run (-m 'phase2')"),
         (
             ("--deselect", "features/test_runbook.py::test_every_movement_is_unique_by_name"),

@@ -16,8 +16,8 @@ class ChecklistItem:
     required: bool = True
 
 
-PLAN_OUTLINE = "A <experience> athlete training <goal> on <days> days gets a valid scored plan"
-SLA_OUTLINE = 'The runbook query "<query>" runs within the SLA'
+PLAN_OUTLINE = "The test plan for <experience> athletes training <goal> <days>x a week is valid and scored"
+SLA_OUTLINE = "The runbook query for <check> runs within the SLA"
 # Not a runbook line: the runbook validates scoring by shape, which a consistently wrong scorer
 # passes; this criterion recomputes every stored score with the reference implementation.
 ORACLE_SCENARIO = "Every stored score is correct when recomputed from its plan"

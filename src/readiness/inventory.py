@@ -13,8 +13,9 @@ from typing import Any
 
 from pytest_bdd.parser import FeatureParser
 
-# Rehearsals and rollback drills inform; every other scenario is a readiness criterion.
-INFORMATIVE_TAGS = frozenset({"rehearsal", "rollback"})
+# Rehearsals, rollback drills and troubleshooting paths inform; every other scenario is a
+# readiness criterion.
+INFORMATIVE_TAGS = frozenset({"rehearsal", "rollback", "troubleshooting"})
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,57 @@ def suite_root() -> Path:
     return _PACKAGED if (_PACKAGED / "features").is_dir() else _CHECKOUT
 
 
+HELP = """usage: stream5-readiness [options] [pytest options]
+
+Checks a Stream 5 deployment (movement seeding and plan scoring) against the staging readiness
+runbook and answers GO, NO-GO or INCOMPLETE, with the evidence. Without PLANNING_API_URL it
+checks the reference planning engine on an embedded Postgres (a rehearsal, not a sign-off).
+
+settings (environment):
+  PLANNING_API_URL            the staging planning API (unset: the embedded target)
+  PLANNING_DATABASE_URL       its Postgres: postgresql://user:password@host:port/db
+                              (percent-encode @ : / % in the password)
+  PLANNING_API_TOKEN          bearer token of the test user (or STAGING_TOKEN)
+  PLANNING_API_TOKEN_2        a second user's token (job privacy check)
+  PLANNING_ENGINE_LOG_COMMAND a command that prints the engine log (or PLANNING_ENGINE_LOG_FILE)
+  FEATURE_V1_PLANNING_SCORING the flag state the staging should have (true)
+
+options:
+  --max-duration S     the run's time budget (PLANNING_MAX_DURATION, 300)
+  --job-deadline S     how long a test plan may take (PLANNING_JOB_DEADLINE_S, 60)
+  --sla-ms MS          time limit of each runbook query (PLANNING_SLA_MS, 500)
+  --reports-dir DIR    where the reports go (PLANNING_REPORTS_DIR, reports)
+  --allow-incomplete   exit 0 on INCOMPLETE too
+  --allow-destructive  run the rollback drills against a staging the suite did not start
+  -m MARKER, -k EXPR   run part of the runbook (the verdict is then INCOMPLETE)
+  --version            the suite's version
+  --pytest-help        every pytest option (they all work here)
+
+exit codes: 0 GO (or INCOMPLETE with --allow-incomplete), 1 NO-GO or INCOMPLETE,
+            4 configuration error (one line says what to fix)
+
+reports: DIR/signoff.html (the sign-off page), junit.xml, cucumber.json, verdict.json,
+         announcement.md (on a staging GO only)
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in arguments or "--help" in arguments:
+        print(HELP, end="")
+        return 0
+    if "--version" in arguments:
+        from readiness.identity import suite_version
+
+        print(f"stream5-readiness {suite_version()}")
+        return 0
+    if "--pytest-help" in arguments:
+        arguments = ["--help"]
     root = suite_root()
     # The same plugin choices as the checkout's pyproject.toml (which an installed wheel lacks).
     plugins = ["-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
-    arguments = ["--rootdir", str(root), *plugins, str(root / "features"), *(argv or sys.argv[1:])]
-    return int(pytest.main(arguments))
+    pytest_arguments = ["--rootdir", str(root), *plugins, str(root / "features"), *arguments]
+    return int(pytest.main(pytest_arguments))
 
 
 if __name__ == "__main__":
