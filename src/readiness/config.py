@@ -8,7 +8,7 @@ import contextlib
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,10 +35,13 @@ ConfigurationProblem = pytest.UsageError
 
 @dataclass(frozen=True)
 class SuiteConfig:
+    """The run's settings. Its repr (which pytest, Allure and tracebacks print) holds no secret:
+    the tokens are left out and the DSN is shown with its password masked."""
+
     api_url: str | None
-    database_url: str | None
-    api_token: str | None = None
-    second_token: str | None = None
+    database_url: str | None = field(repr=False)
+    api_token: str | None = field(default=None, repr=False)
+    second_token: str | None = field(default=None, repr=False)
     log_file: Path | None = None
     log_command: str | None = None
     scoring_expected: bool = True
@@ -52,6 +55,16 @@ class SuiteConfig:
     @property
     def embedded(self) -> bool:
         return self.api_url is None
+
+    @property
+    def database(self) -> str | None:
+        """The DSN as it may be shown: password masked."""
+        return mask_dsn(self.database_url) if self.database_url else None
+
+    def __repr__(self) -> str:
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
+        settings = ", ".join(f"{k}={v!r}" for k, v in {**shown, "database": self.database}.items())
+        return f"SuiteConfig({settings})"
 
     def describe(self) -> str:
         if self.embedded:

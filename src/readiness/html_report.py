@@ -66,7 +66,7 @@ def causes_block(verdict: Verdict) -> str:
         items = []
         for cause in verdict.causes:
             links = ", ".join(
-                f'<a href="#{anchor(r)}">{escape(r.name)}</a>' for r in cause.records[:12]
+                f'<a href="#{anchor(r)}">{escape(r.title)}</a>' for r in cause.records[:12]
             )
             more = f" and {cause.count - 12} more" if cause.count > 12 else ""
             items.append(
@@ -78,7 +78,7 @@ def causes_block(verdict: Verdict) -> str:
     if verdict.decision == INCOMPLETE:
         reasons: dict[str, list[str]] = {}
         for record in verdict.unverified:
-            reasons.setdefault(record.message or record.outcome, []).append(record.name)
+            reasons.setdefault(record.message or record.outcome, []).append(record.title)
         items = [
             f"<li>{escape(reason)} <small>({len(names)}: "
             f"{escape(', '.join(names[:6]))}{' …' if len(names) > 6 else ''})</small></li>"

@@ -33,6 +33,7 @@ from readiness.report_plugin import (
     is_scenario,
 )
 from readiness.report_plugin import add_options as add_report_options
+from readiness.scenario_record import record_for_item
 from readiness.shared_target import SharedBoot, attach_shared
 from readiness.target import Target, boot_embedded, connect_staging
 from readiness.test_plans import TestPlans
@@ -144,9 +145,9 @@ def pytest_runtest_makereport(
         report.sections.append(("evidence", redact(evidence.as_text(), item.config)))
     if report.failed and call.excinfo is not None:
         if call.excinfo.errisinstance(ReadinessFailure):
-            # The runbook's explanation is the whole story; the stack of the suite is noise.
-            report.longrepr = str(call.excinfo.value)
-        report.longrepr = redact(str(report.longrepr), item.config)
+            report.longrepr = _finding(call.excinfo, item)
+        else:
+            report.longrepr = redact(str(report.longrepr), item.config)
     if is_scenario(item):
         message = call.excinfo.exconly() if report.failed and call.excinfo is not None else ""
         cause = ""
@@ -160,6 +161,26 @@ def pytest_runtest_makereport(
             lambda text: redact(text, item.config),
             cause,
         )
+
+
+def _finding(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> Any:
+    """A runbook finding shown as `pytest.fail(msg, pytrace=False)` is: the message alone (the
+    suite's stack is noise), in every --tb mode and in the short summary's `FAILED id - msg`;
+    where a place is shown (`--tb=line`), it is the failing Gherkin step's."""
+    shown = excinfo.getrepr(style="value")
+    message = redact(str(excinfo.value), item.config)
+    record = record_for_item(item)
+    step = next((s for s in record.steps if s.status == "failed"), None)
+    crashes = [crash for _, crash, _ in getattr(shown, "chain", [])]
+    for traceback, _, _ in getattr(shown, "chain", []):
+        for entry in traceback.reprentries:
+            entry.lines = [redact(line, item.config) for line in getattr(entry, "lines", [])]
+    for crash in [*crashes, getattr(shown, "reprcrash", None)]:
+        if crash is not None:
+            crash.message = message
+            if step is not None and record.feature_file:
+                crash.path, crash.lineno = record.feature_file, step.line
+    return shown
 
 
 SECRETS_KEY = pytest.StashKey[list[str]]()
@@ -204,6 +225,7 @@ def _start_shared_target(config: pytest.Config, suite: SuiteConfig) -> None:
         )
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     node.workerinput[DEADLINE_INPUT] = node.config.stash[BUDGET_KEY].deadline
     boot = node.config.stash.get(SHARED_BOOT_KEY, None)

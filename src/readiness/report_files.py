@@ -44,9 +44,10 @@ class ReportFiles:
         self.pending.mkdir(exist_ok=True)
 
     def staged(self, name: str, final: Path | None = None) -> Path:
-        """The pending path to write report `name` to; it moves to `final` (default: the
-        reports folder) when the run's reports are published."""
-        self.finals[name] = (final or self.reports_dir / name).resolve()
+        """The pending path to write report `name` to; it moves to `final` (once given; by
+        default the reports folder) when the run's reports are published."""
+        if final is not None or name not in self.finals:
+            self.finals[name] = (final or self.reports_dir / name).resolve()
         return self.pending / name
 
     def publish(self) -> None:

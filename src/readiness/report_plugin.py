@@ -2,7 +2,7 @@
 evidence, plus junit.xml, cucumber.json, verdict.json and (on GO) announcement.md.
 
 Scenario data is recorded where the scenario runs (a pytest-xdist worker or the main
-process) from pytest-bdd's hooks, and travels to the controller in `user_properties`; the
+process) from pytest-bdd's hooks, and travels to the controller on the test report itself; the
 artifacts are written once, by the controller, at the end of the session.
 """
 
@@ -67,22 +67,20 @@ class ReportCollector:
         self._verdict: Verdict | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in report.user_properties:
-            if name == PROPERTY:
-                record = ScenarioRecord.from_json(str(value))
-                known = self.records.get(record.nodeid)
-                if (
-                    known is None
-                    or report.when == "call"
-                    or record.outcome in ("failed", "skipped")
-                ):
-                    self.records[record.nodeid] = record
+        value = getattr(report, PROPERTY, None)
+        if value is None:
+            return
+        record = ScenarioRecord.from_json(str(value))
+        known = self.records.get(record.nodeid)
+        if known is None or report.when == "call" or record.outcome in ("failed", "skipped"):
+            self.records[record.nodeid] = record
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not hasattr(self.config, "workerinput") and session.items:
             self.selected = {key for item in session.items if (key := item_key(item))}
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """Under pytest-xdist the workers collect; each tells what it selected when it ends."""
         keys = getattr(node, "workeroutput", {}).get(SELECTED_OUTPUT)
@@ -259,7 +257,11 @@ def configure_reports(
     if not getattr(config.option, "xmlpath", None):  # a --junitxml of the user's is left alone
         config.option.xmlpath = str(files.staged("junit.xml"))
         files.scenarios_only_junit = True
-    files.staged("cucumber.json")
+    # pytest-bdd's own --cucumberjson comes out empty under pytest-xdist: the suite's complete
+    # writer takes the path over.
+    cucumber_path = getattr(config.option, "cucumber_json_path", None)
+    config.option.cucumber_json_path = None
+    files.staged("cucumber.json", Path(cucumber_path) if cucumber_path else None)
     files.staged("verdict.json")
     files.staged(ANNOUNCEMENT)
     collector = ReportCollector(config, files, redact)
@@ -283,13 +285,15 @@ def attach_record(
     record = record_for_item(item)
     finish(record, report, evidence, message, cause)
     record.target = item.config.stash.get(TARGET_IDENTITY_KEY, {})
-    report.user_properties.append((PROPERTY, redact(record.to_json())))
+    # On the report object itself: pytest-xdist carries a report's attributes to the controller,
+    # and junit.xml (which prints user_properties) stays what CI test views show.
+    setattr(report, PROPERTY, redact(record.to_json()))
     if report.when == "call" or report.outcome != "passed":
-        from pytest_html import extras
-
-        # pytest-html reads `extras` from the report; pytest does not declare the attribute.
-        shown = [*getattr(report, "extras", []), extras.html(redact(scenario_details(record)))]
-        report.extras = shown  # type: ignore[attr-defined]
+        # pytest-html reads `extras` from the report (an html extra is this dict); without
+        # pytest-html the attribute is simply unused.
+        details = {"name": None, "format_type": "html", "mime_type": None, "extension": None}
+        details["content"] = redact(scenario_details(record))
+        report.extras = [*getattr(report, "extras", []), details]  # type: ignore[attr-defined]
 
 
 # --- pytest-bdd hooks: the Gherkin steps as they run ------------------------------------

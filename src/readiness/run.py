@@ -68,8 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = ["--help"]
     root = suite_root()
     # The same plugin choices as the checkout's pyproject.toml (which an installed wheel lacks).
-    plugins = ["-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
-    pytest_arguments = ["--rootdir", str(root), *plugins, str(root / "features"), *arguments]
+    plugins = ["-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+    # pytest's cache (--lf, --ff, --sw) in the current directory, not inside the installed wheel.
+    cache = ["-o", f"cache_dir={Path.cwd() / '.pytest_cache'}"]
+    pytest_arguments = [
+        "--rootdir",
+        str(root),
+        *plugins,
+        *cache,
+        str(root / "features"),
+        *arguments,
+    ]
     return int(pytest.main(pytest_arguments))
 
 

@@ -1,7 +1,7 @@
 """What the sign-off report knows of one scenario: Gherkin steps with status and timing, evidence.
 
-Recorded in the process that runs the scenario and shipped to the report in the test report's
-`user_properties` (JSON), the one channel pytest-xdist carries from workers to the controller.
+Recorded in the process that runs the scenario and shipped as JSON in an attribute of the test
+report, which pytest-xdist carries from its workers to the controller.
 """
 
 import json
@@ -57,6 +57,18 @@ class ScenarioRecord:
         data = json.loads(text)
         data["steps"] = [StepRecord(**s) for s in data["steps"]]
         return cls(**data)
+
+    @property
+    def title(self) -> str:
+        """The name, with the Examples row when the name alone does not tell the rows apart
+        ("The runbook's tables exist [plan_jobs]")."""
+        row = self.nodeid.partition("[")[2].removesuffix("]")
+        if row.startswith("{"):  # a scenario that did not run is known by its inventory key
+            row = "-".join(str(v) for v in json.loads(row).values())
+        parts = [part for part in row.split("-") if part]
+        if not row or all(part in self.name for part in parts):
+            return self.name
+        return f"{self.name} [{row}]"
 
     @property
     def required(self) -> bool:

@@ -11,22 +11,18 @@ from readiness.verdict import INCOMPLETE, NO_GO, Verdict
 _NAMES_SHOWN = 8
 
 
-def _title(record_feature: str, name: str) -> str:
-    return f"{record_feature}: {name}"
-
-
 def terminal_details(verdict: Verdict, reports: list[str]) -> list[str]:
     """Failed scenarios under their cause; unverified ones under their reason; where reports are."""
     lines = []
     for number, cause in enumerate(verdict.causes, 1):
         lines.append(f"cause {number}: {cause.title} ({cause.count}):")
-        names = [_title(r.feature, r.name) for r in cause.records]
+        names = [f"{r.feature}: {r.title}" for r in cause.records]
         lines += [f"    - {name}" for name in names[:_NAMES_SHOWN]]
         if len(names) > _NAMES_SHOWN:
             lines.append(f"    - … and {len(names) - _NAMES_SHOWN} more (see the report)")
     reasons: dict[str, list[str]] = {}
     for record in verdict.unverified:
-        reasons.setdefault(record.message or record.outcome, []).append(record.name)
+        reasons.setdefault(record.message or record.outcome, []).append(record.title)
     for reason, names in reasons.items():
         lines.append(f"not verified ({len(names)}): {reason}")
         lines += [f"    - {name}" for name in names[:_NAMES_SHOWN]]
