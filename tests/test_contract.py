@@ -289,3 +289,112 @@ def test_intensities_are_counted_case_insensitively(plan: dict[str, Any]) -> Non
 )
 def test_malformed_plans_still_score_validly(plan: dict[str, Any]) -> None:
     assert validate_scoring(score_plan(plan, {"weeklyGoalDays": 3})).valid
+
+
+# --- any JSON in any payload field ------------------------------------------------------
+
+special_numbers = st.sampled_from(
+    [1e308, -1e308, 10**400, -(10**400), 2**53, -0.0, 0.5, float("inf"), float("nan")]
+)
+json_values = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(), special_numbers, st.text(max_size=6)
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+UNIT_FIELDS = [
+    "total",
+    *(f"weights.{name}" for name in ("safety", "compliance", "performance")),
+    *(
+        f"factors.{name}.{key}"
+        for name in ("safety", "compliance", "performance")
+        for key in ("weight", "score", "contribution")
+    ),
+]
+OTHER_FIELDS = [
+    "version",
+    "weights",
+    "factors",
+    "metadata",
+    *(f"factors.{name}" for name in ("safety", "compliance", "performance")),
+    *(
+        f"factors.{name}.{key}"
+        for name in ("safety", "compliance", "performance")
+        for key in ("reasons", "metrics")
+    ),
+    "factors.safety.metrics.totalSessions",
+    "factors.compliance.metrics.deviation",
+    "factors.performance.metrics.durationWeeks",
+    "metadata.evaluatedAt",
+    "metadata.weeklySessionsPlanned",
+    "metadata.weeklyGoalDays",
+    "metadata.requestContext",
+    "metadata.requestContext.availabilityDays",
+    "debug",
+]
+
+
+def _is_unit(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(path=st.sampled_from(UNIT_FIELDS + OTHER_FIELDS), value=json_values)
+def test_any_json_in_any_payload_field_gives_a_report(path: str, value: Any) -> None:
+    payload = score_plan(PLAN, {"weeklyGoalDays": 3, "availabilityDays": 4}, NOW)
+    _set(path, value)(payload)
+    report = validate_scoring(payload)
+    assert all(f.path.startswith("$") for f in report.errors + report.warnings)
+    if path in UNIT_FIELDS and not _is_unit(value):
+        assert any(f.path == f"$.{path}" for f in report.errors), [str(f) for f in report.errors]
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=json_values)
+def test_any_json_as_the_payload_gives_a_report(payload: Any) -> None:
+    report = validate_scoring(payload)
+    assert not report.valid  # drawn objects have at most 3 keys; a payload needs 5
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "total",
+        "weights.safety",
+        "factors.safety.score",
+        "factors.compliance.contribution",
+        "factors.performance.weight",
+        "factors.safety.metrics.totalSessions",
+        "metadata.weeklySessionsPlanned",
+    ],
+)
+@pytest.mark.parametrize("huge", [10**400, -(10**400)])
+def test_a_400_digit_integer_is_reported_not_raised(
+    payload: dict[str, Any], path: str, huge: int
+) -> None:
+    _set(path, huge)(payload)
+    report = validate_scoring(payload)
+    assert not report.valid
+    assert any(
+        f.path == f"$.{path}" and "not a finite number in double precision" in f.message
+        for f in report.errors
+    ), [str(f) for f in report.errors]
+
+
+def test_an_integer_too_long_to_print_is_reported_not_raised(payload: dict[str, Any]) -> None:
+    payload["total"] = 10**5000  # no JSON reader makes one; a Python caller can
+    report = validate_scoring(payload)
+    assert not report.valid
+    assert {f.path for f in report.errors} >= {"$", "$.total"}
+
+
+def test_nesting_as_deep_as_a_json_reader_accepts_gives_a_report(payload: dict[str, Any]) -> None:
+    depth = 900
+    payload["debug"] = json.loads("[" * depth + "1.5" + "]" * depth)
+    payload["metadata"]["weeklySessionsPlanned"] = json.loads("[" * depth + "]" * depth)
+    report = validate_scoring(payload)
+    assert any(f.path == "$.metadata.weeklySessionsPlanned" for f in report.errors)
+    assert "$.debug" in {f.path for f in report.warnings}

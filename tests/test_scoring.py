@@ -1,12 +1,26 @@
 """fixed-weight-v1 scoring: the spec's worked example, every branch, every boundary."""
 
-from datetime import UTC, datetime
+import copy
+import json
+import math
+import re
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from planning_engine.scoring import round4, score_plan
+from planning_engine.contract import validate_scoring
+from planning_engine.scoring import (
+    MAX_USABLE,
+    _gather,
+    _gather_defensively,
+    clear_factor_cache,
+    round4,
+    score_plan,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -268,3 +282,271 @@ def test_every_factor_has_at_least_one_reason_for_a_minimal_plan() -> None:
     assert all(
         payload["factors"][name]["reasons"] for name in ("safety", "compliance", "performance")
     )
+
+
+# --- the original implementation's `duration` ------------------------------------------
+
+
+def test_worked_example_with_the_original_implementations_duration_field() -> None:
+    """The original reads a plan's length from `duration`: its plans score as it scored them."""
+    original = make_plan(
+        [[(1, "low"), (2, "medium"), (3, "high")], [(4, "low"), (5, "medium")]],
+        deloads=(1,),
+        phases=2,
+        duration=None,
+    )
+    original["duration"] = 12
+    payload = score_plan(original, {"weeklyGoalDays": 4, "availabilityDays": 4}, NOW)
+    assert payload["total"] == 0.8906  # 0.8806 when `duration` is not read
+    assert (
+        factor(payload, "performance")["score"],
+        factor(payload, "performance")["contribution"],
+    ) == (0.75, 0.075)
+    assert factor(payload, "performance")["metrics"]["durationWeeks"] == 12
+    assert payload == score_plan(WORKED_EXAMPLE, {"weeklyGoalDays": 4, "availabilityDays": 4}, NOW)
+
+
+def test_duration_weeks_wins_over_duration() -> None:
+    plan = make_plan([[(1, "low")]], duration=4)
+    plan["duration"] = 12
+    performance = factor(score_plan(plan, {}, NOW), "performance")
+    assert performance["metrics"]["durationWeeks"] == 4
+    assert performance["score"] == 0.45
+
+
+@pytest.mark.parametrize("unusable", [None, "12", True, [12], {"weeks": 12}, 1e308, 10**400])
+def test_an_unusable_duration_weeks_falls_back_to_duration(unusable: Any) -> None:
+    plan = make_plan([[(1, "low")]], duration=None)
+    plan["durationWeeks"] = unusable
+    plan["duration"] = 12
+    performance = factor(score_plan(plan, {}, NOW), "performance")
+    assert performance["metrics"]["durationWeeks"] == 12
+    assert performance["score"] == round4(0.45 + 0.1)
+
+
+# --- inputs that used to crash the scorer ----------------------------------------------
+
+
+@pytest.mark.parametrize("odd", [[1], {"day": 1}, "monday", True, None, 1e308, float("nan")])
+def test_a_day_that_is_no_usable_number_names_no_weekday(odd: Any) -> None:
+    plan = make_plan([[(1, "low"), (2, "low")]])
+    plan["microcycles"][0]["sessions"].append({"dayOfWeek": odd, "intensity": "low"})
+    safety = factor(score_plan(plan, {}, NOW), "safety")
+    assert safety["metrics"]["totalSessions"] == 3
+    assert safety["metrics"]["averageRestDays"] == 5  # days 1 and 2 only
+
+
+@pytest.mark.parametrize("reading", ["fast", "defensive"])
+@pytest.mark.parametrize("odd", [1, 1.0, "true", [True], {"deload": True}, None])
+def test_only_true_makes_a_deload_week(odd: Any, reading: str) -> None:
+    plan = make_plan([[(1, "low"), (3, "low")], [(1, "low"), (3, "low")]], deloads=(0,))
+    plan["microcycles"][1]["deload"] = odd
+    if reading == "defensive":  # a session without intensity: not the engine's shape
+        plan["microcycles"][1]["sessions"].append({"dayOfWeek": 5})
+    assert factor(score_plan(plan, {}, NOW), "safety")["metrics"]["deloadWeeks"] == 1
+
+
+def test_true_as_a_day_is_not_day_1() -> None:
+    """Python takes `True` for 1; JSON's `true` is no weekday, even in a plan read the fast way."""
+    plan = make_plan([[(3, "low")]])
+    plan["microcycles"][0]["sessions"].insert(0, {"dayOfWeek": True, "intensity": "low"})
+    assert factor(score_plan(plan, {}, NOW), "safety")["metrics"]["averageRestDays"] == 6
+    assert _gather(plan).days == 1
+
+
+@pytest.mark.parametrize("odd", [["high"], {"level": "high"}, 3, True, None])
+def test_an_intensity_that_is_not_a_string_is_ignored(odd: Any) -> None:
+    plan = make_plan([[(1, "high"), (3, "low")]])
+    plan["microcycles"][0]["sessions"].append({"dayOfWeek": 5, "intensity": odd})
+    payload = score_plan(plan, {}, NOW)
+    assert factor(payload, "safety")["metrics"]["highIntensityRatio"] == round4(1 / 3)
+    assert factor(payload, "performance")["metrics"]["intensityVariety"] == 2
+
+
+@pytest.mark.parametrize("huge", [1e308, -1e308, 10**400, -(10**400), float("inf"), float("nan")])
+def test_a_request_number_the_arithmetic_cannot_use_is_treated_as_missing(huge: Any) -> None:
+    payload = score_plan(THREE_A_WEEK, {"weeklyGoalDays": huge, "availabilityDays": 4}, NOW)
+    assert validate_scoring(payload).valid
+    assert factor(payload, "compliance")["metrics"]["weeklyGoalDays"] == 4  # availability
+    assert "weeklyGoalDays" not in payload["metadata"]
+    assert payload["metadata"]["requestContext"] == {"availabilityDays": 4}
+
+
+def test_the_largest_usable_number_is_used() -> None:
+    payload = score_plan(THREE_A_WEEK, {"weeklyGoalDays": MAX_USABLE}, NOW)
+    compliance = factor(payload, "compliance")
+    assert compliance["metrics"]["weeklyGoalDays"] == MAX_USABLE
+    assert compliance["score"] == round4(1 - ((MAX_USABLE - 3.0) / MAX_USABLE) * 0.75)
+    assert validate_scoring(payload).valid
+
+
+@pytest.mark.parametrize(
+    ("plan", "request_", "named"),
+    [([], {}, "plan"), ("plan", {}, "plan"), (None, {}, "plan"), ({}, [4], "request")],
+)
+def test_what_is_not_a_json_object_raises_value_error_naming_it(
+    plan: Any, request_: Any, named: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{named}: expected a JSON object"):
+        score_plan(plan, request_, NOW)
+
+
+def test_a_time_that_cannot_be_written_in_utc_raises_value_error_naming_it() -> None:
+    ahead = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+    with pytest.raises(ValueError, match=r"^now: "):
+        score_plan({}, {}, ahead)
+
+
+def test_round4_carries_what_overflows_through_as_the_original_does() -> None:
+    assert round4(1e308) == math.inf and round4(-1e308) == -math.inf
+    assert round4(10**400) == math.inf and round4(-(10**400)) == -math.inf
+    assert math.isnan(round4(math.nan))
+    assert round4(1e300) == 1e300  # 1e300 * 10000 is still finite
+    assert round4(0.71875) == 0.7188
+
+
+# --- any JSON in any field -------------------------------------------------------------
+
+special_numbers = st.sampled_from(
+    [1e308, -1e308, 10**400, -(10**400), 2**53, -(2**53), -0.0, 0.5, math.inf, math.nan]
+)
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    special_numbers,
+    st.text(max_size=6),
+    st.sampled_from(["low", "medium", "high", "HIGH"]),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def field(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A field as the engine writes it, or any JSON value at all."""
+    return st.one_of(good, json_values)
+
+
+wild_sessions = st.lists(
+    field(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "dayOfWeek": field(st.integers(1, 7)),
+                "intensity": field(st.sampled_from(["low", "medium", "high", "High", "extreme"])),
+            },
+        )
+    ),
+    max_size=6,
+)
+wild_weeks = st.lists(
+    field(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "weekNumber": field(st.integers(1, 52)),
+                "deload": field(st.booleans()),
+                "sessions": field(wild_sessions),
+            },
+        )
+    ),
+    max_size=5,
+)
+wild_plans = st.fixed_dictionaries(
+    {},
+    optional={
+        "microcycles": field(wild_weeks),
+        "durationWeeks": field(st.integers(0, 52)),
+        "duration": field(st.integers(0, 52)),
+        "progression": field(
+            st.fixed_dictionaries({}, optional={"phases": field(st.lists(json_values, max_size=5))})
+        ),
+    },
+)
+wild_requests = st.fixed_dictionaries(
+    {},
+    optional={
+        key: field(st.one_of(st.integers(-1, 8), st.floats(0, 7)))
+        for key in ("weeklyGoalDays", "availabilityDays", "selectedDaysPerWeek")
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plan=st.one_of(wild_plans, json_values), request=st.one_of(wild_requests, json_values))
+def test_any_json_in_any_field_gives_a_valid_payload_or_names_the_field(
+    plan: Any, request: Any
+) -> None:
+    if not isinstance(plan, dict) or not isinstance(request, dict):
+        named = "plan" if not isinstance(plan, dict) else "request"
+        with pytest.raises(ValueError, match=f"^{named}: "):
+            score_plan(plan, request, NOW)
+        return
+    payload = score_plan(plan, request, NOW)
+    assert validate_scoring(payload).errors == []
+    json.dumps(payload, allow_nan=False)  # every number finite, as JSON has them
+
+
+@settings(max_examples=300, deadline=None)
+@given(plan=wild_plans)
+def test_fast_and_defensive_readings_agree_on_any_json(plan: dict[str, Any]) -> None:
+    assert _gather(plan) == _gather_defensively(plan)
+
+
+# --- the factor cache -------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(plan=wild_plans, request=wild_requests)
+def test_a_cached_factor_scores_exactly_as_a_fresh_one(
+    plan: dict[str, Any], request: dict[str, Any]
+) -> None:
+    warm = json.dumps(score_plan(plan, request, NOW))  # JSON tells 5 from 5.0 and 0.0 from -0.0
+    clear_factor_cache()
+    assert json.dumps(score_plan(plan, request, NOW)) == warm
+
+
+def test_changing_a_payload_does_not_change_the_next_one() -> None:
+    request = {"weeklyGoalDays": 4, "availabilityDays": 4}
+    first = score_plan(WORKED_EXAMPLE, request, NOW)
+    expected = copy.deepcopy(first)
+    for name in ("safety", "compliance", "performance"):
+        first["factors"][name]["reasons"].append("edited")
+        first["factors"][name]["metrics"]["edited"] = 1
+    first["weights"]["safety"] = 0.0
+    first["metadata"]["requestContext"]["weeklyGoalDays"] = 0
+    assert score_plan(WORKED_EXAMPLE, request, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [(0, -0.0, 0.0, 0), (5, 5.0, 5), (12, 12.0, 12)],
+    ids=["zeros", "five", "twelve"],
+)
+def test_equal_numbers_of_other_types_or_signs_are_scored_as_written(
+    numbers: tuple[float, ...],
+) -> None:
+    """A cache keyed by `5 == 5.0` or `0.0 == -0.0` would return the wrong one's payload."""
+    for number in numbers:
+        plan = make_plan([[(1, "low")]], duration=None)
+        plan["durationWeeks"] = number
+        payload = score_plan(plan, {"weeklyGoalDays": number, "availabilityDays": number}, NOW)
+        written = json.dumps(number)
+        assert json.dumps(factor(payload, "performance")["metrics"]["durationWeeks"]) == written
+        assert json.dumps(factor(payload, "compliance")["metrics"]["availabilityDays"]) == written
+        assert factor(payload, "performance")["reasons"][2].startswith(f"{number:g}-week")
+
+
+def test_evaluated_at_from_the_clock_is_now_in_utc_to_the_millisecond() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    stamps = [score_plan({}, {})["metadata"]["evaluatedAt"] for _ in range(3)]
+    after = datetime.now(UTC)
+    for stamp in stamps:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp), stamp
+        assert before <= datetime.fromisoformat(stamp) <= after

@@ -6,6 +6,7 @@ JSON path it concerns.
 """
 
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,35 +57,66 @@ def _json_path(parts: Any) -> str:
 
 
 def validate_scoring(payload: Any) -> ContractReport:
-    """Judge one payload against the schema and the cross-field rules."""
+    """Judge one payload against the schema and the cross-field rules.
+
+    Always returns a report, whatever JSON it is given: it is the judge of payloads that may be
+    broken in any way, and a judge that crashes (an integer of 400 digits overflows a float, one
+    of 5000 cannot even be printed) reports nothing about the payload it was asked about."""
     report = ContractReport()
-    for error in sorted(
-        _schema_validator().iter_errors(payload), key=lambda e: list(e.absolute_path)
-    ):
-        report.errors.append(Finding(_json_path(error.absolute_path), error.message))
-    for path, value in _numbers(payload, ["$"]):
-        if not math.isfinite(value):
-            report.errors.append(Finding(path, f"{value} is not a finite number"))
+    try:
+        errors = sorted(
+            _schema_validator().iter_errors(payload), key=lambda e: list(e.absolute_path)
+        )
+    except (ValueError, RecursionError) as error:  # e.g. a schema message quoting a huge integer
+        report.errors.append(Finding("$", f"the schema check could not finish: {error}"))
+    else:
+        report.errors.extend(Finding(_json_path(e.absolute_path), e.message) for e in errors)
+    for path, value in _numbers(payload):
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                report.errors.append(Finding(path, f"{value} is not a finite number"))
+        elif not -_FLOAT_LIMIT <= value <= _FLOAT_LIMIT:
+            report.errors.append(
+                Finding(
+                    path,
+                    f"an integer of {value.bit_length()} bits is not a finite number in double precision",
+                )
+            )
     if isinstance(payload, dict):
         _cross_field_rules(payload, report)
         _warnings(payload, report)
     return report
 
 
-def _numbers(node: Any, path: list[str]) -> Iterator[tuple[str, float]]:
-    if isinstance(node, float):
-        yield "".join(path), node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _numbers(value, [*path, f".{key}"])
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _numbers(value, [*path, f"[{index}]"])
+_FLOAT_LIMIT = int(sys.float_info.max)
+"""The largest integer a double can hold (an integer beyond it becomes infinity in JSON readers)."""
+
+
+def _numbers(payload: Any) -> Iterator[tuple[str, int | float]]:
+    """Every number in the payload (bools are not numbers) with its JSON path, depth first.
+
+    Walked with a stack, not recursion, so no nesting depth a JSON reader accepts can stop it."""
+    stack: list[tuple[str, Any]] = [("$", payload)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, float) or (isinstance(node, int) and not isinstance(node, bool)):
+            yield path, node
+        elif isinstance(node, dict):
+            stack.extend((f"{path}.{key}", value) for key, value in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(
+                (f"{path}[{index}]", value) for index, value in reversed(list(enumerate(node)))
+            )
 
 
 def _num(value: Any) -> float | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else None
+    """A number the cross-field arithmetic can use: finite in double precision (bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int) and not -_FLOAT_LIMIT <= value <= _FLOAT_LIMIT:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _cross_field_rules(payload: dict[str, Any], report: ContractReport) -> None:

@@ -1,316 +1,411 @@
 """`fixed-weight-v1` plan scoring, exactly as docs/SCORING_FIXED_WEIGHT_V1.md defines it.
 
-Pure and deterministic apart from `metadata.evaluatedAt`. Numbers follow the original
-implementation's double-precision arithmetic, including its rounding (`round4`), because
-consumers compare scores across implementations.
+One entry point, `score_plan(plan, request, now=None)`: a pure function of a plan's content and
+the request it was generated for, apart from `metadata.evaluatedAt` (the clock, or `now`). The
+engine's worker scores each new plan with it; the readiness suite's oracle recomputes stored
+scores with it. Numbers follow the original implementation's double-precision arithmetic,
+including its rounding (`round4`), because consumers compare scores across implementations.
+
+Any JSON may arrive in any field, and a crash would lose the score (worker) or the comparison
+(oracle), so nothing is trusted: an entry of the wrong type is ignored as the spec's rules say,
+a number the arithmetic cannot use is treated as missing, and only a plan or request that is not
+a JSON object raises `ValueError`, naming which.
+
+Scoring runs for every plan generated and every stored job recomputed, so it is kept cheap in
+two ways. The engine's own plan shape (session objects with `dayOfWeek` 1..7 and intensity
+"low", "medium" or "high") is read by C-level `map`/`set` passes, any other shape by a defensive
+reading; the property tests hold the two readings equal. And each factor, a pure function of a
+few whole numbers read from the plan and request, is worked out once per distinct set of them
+and cached; the payload's containers are always new.
 """
 
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import chain
+from math import floor
 from operator import itemgetter
 from typing import Any
 
 VERSION = "fixed-weight-v1"
 WEIGHTS: dict[str, float] = {"safety": 0.6, "compliance": 0.3, "performance": 0.1}
+_SAFETY = WEIGHTS["safety"]
+_COMPLIANCE = WEIGHTS["compliance"]
+_PERFORMANCE = WEIGHTS["performance"]
+
+MAX_USABLE = 2**53 - 1
+"""The largest magnitude of a number the scorer uses (JavaScript's `Number.MAX_SAFE_INTEGER`).
+
+Up to it every integer is exact in a double, so the original implementation reads the same
+number, and `x * 10000` in `round4` stays finite. A larger one (1e308, a 400-digit integer) is no
+count of days or weeks: it is treated as missing instead of overflowing."""
 
 
 def round4(x: float) -> float:
-    """The contract's rounding: half up in doubles, not Python's half-to-even `round`."""
-    return math.floor(x * 10000 + 0.5) / 10000
+    """The contract's rounding: half up in doubles, not Python's half-to-even `round`.
+
+    Total over numbers, as the original's doubles are: where `x * 10000` overflows (or x is NaN,
+    or an integer beyond any double) the original carries the infinity or NaN through, and so
+    does this, instead of raising. The scorer's own numbers never get there."""
+    try:
+        return floor(x * 10000 + 0.5) / 10000
+    except (OverflowError, ValueError):
+        return math.nan if x != x else math.inf if x > 0 else -math.inf
 
 
-def _clamp(x: float) -> float:
-    return 0.0 if x < 0 else 1.0 if x > 1 else x
+def _number(value: Any) -> int | float | None:
+    """A usable number, or None for anything missing, of another type, not finite or too large.
 
-
-def _number(value: Any) -> float | None:
-    """A finite number, or None for anything missing or unusable (bool is not a number here).
-
-    JSON's own int and float are checked first: this runs several times per plan scored."""
+    bool is not a number here (JSON keeps them apart; Python's `True == 1` must not leak in).
+    NaN fails both comparisons, so the one range check also rejects it and the infinities."""
     kind = type(value)
-    if kind is int:
-        return value  # type: ignore[no-any-return]
-    if value is None or kind is bool or not isinstance(value, int | float):
-        return None
-    return value if math.isfinite(value) else None
+    if (
+        kind is int
+        or kind is float
+        or (value is not None and kind is not bool and isinstance(value, int | float))
+    ):
+        return value if -MAX_USABLE <= value <= MAX_USABLE else None
+    return None
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+# --- reading the plan -------------------------------------------------------------------
+
+Reading = tuple[int, int, int, int, int, set[str]]
+"""What the factors need from the microcycles: weeks, deload weeks, sessions, high-intensity
+sessions, distinct usable days, distinct intensities (case-folded)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sessions:
-    """What the three factors need from the sessions, gathered in one pass over the plan."""
+    """A `Reading` with names, for the tests."""
 
-    weeks: int = 0
-    deload_weeks: int = 0
-    total: int = 0
-    high: int = 0
-    days: set[Any] = field(default_factory=set)
-    intensities: set[str] = field(default_factory=set)
+    weeks: int
+    deload_weeks: int
+    total: int
+    high: int
+    days: int
+    intensities: set[str]
 
-    @property
-    def planned_per_week(self) -> float:
-        return self.total / self.weeks if self.weeks else 0.0
+
+def _gather(plan: Mapping[str, Any]) -> _Sessions:
+    return _Sessions(*_read(plan))
+
+
+def _gather_defensively(plan: Mapping[str, Any]) -> _Sessions:
+    return _Sessions(*_read_defensively(plan))
 
 
 _SESSIONS = itemgetter("sessions")
 _INTENSITY = itemgetter("intensity")
 _DAY = itemgetter("dayOfWeek")
+_LEVELS = frozenset(("low", "medium", "high"))
+_WEEKDAYS = frozenset(range(1, 8))
 
 
-def _gather(plan: Mapping[str, Any]) -> _Sessions:
-    """One pass over the plan. A well-formed plan (JSON objects and lists all the way down) is read
-    with C-level comprehensions and itemgetter; anything else raises on the way (a missing key; a
-    week or session that is not an object; sessions given as a string, number or object) and falls
-    back to the defensive reading. The property tests hold the two readings equal."""
+def _read(plan: Mapping[str, Any]) -> Reading:
+    """The fast reading, for a plan of the engine's shape; anything else goes to the defensive one.
+
+    A missing key, a week or session that is not an object, sessions given as a number or null,
+    or an unhashable intensity or day raises on the way (KeyError, TypeError). Sessions given as
+    a string or an object iterate as characters or keys, which fail the lookups (an empty one is
+    no sessions in both readings). A day outside 1..7 or an intensity other than the three
+    lower-case words is caught after."""
     weeks = plan.get("microcycles")
-    if type(weeks) is list:
-        try:
-            sessions = list(chain.from_iterable(map(_SESSIONS, weeks)))
-            return _summarise(
-                weeks, sessions, list(map(_INTENSITY, sessions)), set(map(_DAY, sessions))
-            )
-        except (KeyError, TypeError, AttributeError):
-            pass
-    return _gather_defensively(plan)
+    if type(weeks) is not list:
+        return _read_defensively(plan)
+    try:
+        sessions = [*chain.from_iterable(map(_SESSIONS, weeks))]
+        intensities = [*map(_INTENSITY, sessions)]
+        levels = {*intensities}
+        days = {*map(_DAY, sessions)}
+    except (KeyError, TypeError):
+        return _read_defensively(plan)
+    if levels <= _LEVELS and days <= _WEEKDAYS:
+        for day in days:  # 1.0 is day 1 in both readings, but `true` (== 1 in Python) is no day
+            if type(day) is bool:
+                return _read_defensively(plan)
+        deloads = [week for week in weeks if week.get("deload") is True]
+        return len(weeks), len(deloads), len(sessions), intensities.count("high"), len(days), levels
+    return _read_defensively(plan)
 
 
-def _gather_defensively(plan: Mapping[str, Any]) -> _Sessions:
+def _read_defensively(plan: Mapping[str, Any]) -> Reading:
+    """Any JSON: weeks and sessions that are not objects are ignored, an intensity that is not a
+    string counts as missing, a day that is not a usable number names no weekday, and a week is
+    a deload week only if `deload` is `true`."""
     weeks = [w for w in _list(plan.get("microcycles")) if isinstance(w, dict)]
     sessions = [s for w in weeks for s in _list(w.get("sessions")) if isinstance(s, dict)]
-    return _summarise(
-        weeks,
-        sessions,
-        [s.get("intensity") for s in sessions],
-        {s.get("dayOfWeek") for s in sessions},
-    )
+    levels = [i.lower() for s in sessions if isinstance(i := s.get("intensity"), str)]
+    days = {d for s in sessions if (d := _number(s.get("dayOfWeek"))) is not None}
+    deloads = sum(1 for w in weeks if w.get("deload") is True)
+    return len(weeks), deloads, len(sessions), levels.count("high"), len(days), set(levels)
 
 
-_LEVELS = frozenset(("low", "medium", "high"))
-
-
-def _summarise(
-    weeks: list[Any], sessions: list[Any], intensities: list[Any], days: set[Any]
-) -> _Sessions:
-    distinct = set(intensities)
-    distinct.discard(None)
-    if distinct <= _LEVELS:  # the engine's own spelling: no case folding needed
-        high, levels = intensities.count("high"), distinct
-    else:
-        folded = {value: str(value).lower() for value in distinct}
-        high = sum(intensities.count(value) for value, level in folded.items() if level == "high")
-        levels = set(folded.values())
-    return _Sessions(
-        len(weeks),
-        sum(1 for w in weeks if w.get("deload") is True),
-        len(sessions),
-        high,
-        days,
-        levels,
-    )
+# --- the payload ------------------------------------------------------------------------
 
 
 def score_plan(
     plan: Mapping[str, Any], request: Mapping[str, Any], now: datetime | None = None
 ) -> dict[str, Any]:
-    """The scoring payload for a plan generated for `request`."""
-    stats = _gather(plan)
-    planned = stats.planned_per_week
+    """The fixed-weight-v1 payload for `plan` (a plan's content) generated for `request`.
 
-    safety = _safety(stats)
-    compliance = _compliance(planned, request)
-    performance = _performance(plan, stats)
-    total = (
-        WEIGHTS["safety"] * safety[0]
-        + WEIGHTS["compliance"] * compliance[0]
-        + WEIGHTS["performance"] * performance[0]
+    Pure: the same plan and request give the same payload, but for `metadata.evaluatedAt`,
+    which is `now` (the clock when None). An oracle recomputing a stored job passes the stored
+    plan content and request. Each call returns new objects, which the caller may change.
+    Raises ValueError, naming it, if the plan or the request is not a JSON object; any other
+    input, whatever its fields hold, is scored."""
+    if type(plan) is not dict and not isinstance(plan, Mapping):
+        raise ValueError(f"plan: expected a JSON object, got {type(plan).__name__}")
+    if type(request) is not dict and not isinstance(request, Mapping):
+        raise ValueError(f"request: expected a JSON object, got {type(request).__name__}")
+    weeks, deloads, sessions, high, days, levels = _read(plan)
+    planned = sessions / weeks if weeks else 0.0
+    availability = _number(request.get("availabilityDays"))
+    goal = _number(request.get("weeklyGoalDays"))
+    selected = _number(request.get("selectedDaysPerWeek"))
+    duration = _number(plan.get("durationWeeks"))
+    if duration is None:  # the original implementation's plans carry it as `duration`
+        duration = _number(plan.get("duration"))
+    progression = plan.get("progression")
+    phases = (
+        len(_list(progression.get("phases")))
+        if type(progression) is dict or isinstance(progression, Mapping)
+        else 0
     )
-    factors = {
-        "safety": _factor_detail("safety", safety),
-        "compliance": _factor_detail("compliance", compliance),
-        "performance": _factor_detail("performance", performance),
+
+    safety = _safety(sessions, high, days, deloads)
+    if {type(selected), type(goal), type(availability)} <= _CACHE_KEYS:
+        compliance = _compliance(planned, selected, goal, availability)
+    else:
+        compliance = _work_out_compliance(planned, selected, goal, availability)
+    halved = not weeks or not sessions
+    if type(duration) in _CACHE_KEYS:
+        performance = _performance(phases, len(levels), duration, halved)
+    else:
+        performance = _work_out_performance(phases, len(levels), duration, halved)
+    total = _SAFETY * safety[0] + _COMPLIANCE * compliance[0] + _PERFORMANCE * performance[0]
+
+    metadata: dict[str, Any] = {
+        "evaluatedAt": _utc_timestamp(now),
+        "weeklySessionsPlanned": round4(planned),
     }
+    if goal is not None:
+        if goal >= 0:
+            metadata["weeklyGoalDays"] = goal
+        metadata["requestContext"] = (
+            {"weeklyGoalDays": goal}
+            if availability is None
+            else {"availabilityDays": availability, "weeklyGoalDays": goal}
+        )
+    elif availability is not None:
+        metadata["requestContext"] = {"availabilityDays": availability}
     return {
         "version": VERSION,
         "total": round4(total),
-        "weights": dict(WEIGHTS),
-        "factors": factors,
-        "metadata": _metadata(planned, request, now),
+        "weights": {"safety": _SAFETY, "compliance": _COMPLIANCE, "performance": _PERFORMANCE},
+        "factors": {
+            "safety": _detail(_SAFETY, safety),
+            "compliance": _detail(_COMPLIANCE, compliance),
+            "performance": _detail(_PERFORMANCE, performance),
+        },
+        "metadata": metadata,
     }
 
 
-Factor = tuple[float, list[str], dict[str, int | float]]
+_stamp: tuple[int, str] = (-1, "")  # the last millisecond the clock was read at, written out
 
 
-def _factor_detail(name: str, factor: Factor) -> dict[str, Any]:
-    score, reasons, metrics = factor
-    weight = WEIGHTS[name]
+def _utc_timestamp(now: datetime | None) -> str:
+    """ISO 8601 in UTC with milliseconds and a Z, as the original implementation wrote it.
+
+    The clock's string is kept for the millisecond it names, so a batch of plans scored within
+    one millisecond formats it once."""
+    global _stamp
+    if now is not None:
+        try:
+            moment = now.astimezone(UTC)
+        except (OverflowError, ValueError) as error:  # e.g. 0001-01-01T00:00:00+05:00
+            raise ValueError(f"now: {now.isoformat()} cannot be written in UTC ({error})") from None
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    millisecond = time.time_ns() // 1_000_000
+    stamp = _stamp
+    if millisecond != stamp[0]:
+        second, milli = divmod(millisecond, 1000)
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        stamp = _stamp = (millisecond, f"{prefix}.{milli:03d}Z")
+    return stamp[1]
+
+
+# --- the factors ------------------------------------------------------------------------
+
+Factor = tuple[float, float, float, tuple[str, ...], dict[str, int | float]]
+"""A factor worked out: its clamped, unrounded score (the total is computed from those, as the
+spec says), its score and contribution rounded, its reasons and its metrics."""
+
+_CACHE_KEYS = frozenset((int, type(None)))
+"""The types of request and plan numbers a factor is cached by.
+
+A factor is a pure function of a few numbers, and an engine's plans repeat them (each plan is
+made from a handful of request numbers), so each is worked out once per distinct set and kept.
+Counts, whole numbers and None key a cache exactly. A float could be -0.0, which a cache takes
+for 0.0 though the payload writes it differently: a factor of a float from the request or the
+plan is worked out afresh every time. (`planned` is a float but never -0.0.)"""
+_CACHE_SIZE = 4096
+
+
+def _detail(weight: float, factor: Factor) -> dict[str, Any]:
+    """The factor as the payload carries it, in new containers: factors are cached and shared."""
     return {
         "weight": weight,
-        "score": round4(score),
-        "contribution": round4(weight * score),
-        "reasons": reasons,
-        "metrics": metrics,
+        "score": factor[1],
+        "contribution": factor[2],
+        "reasons": [*factor[3]],
+        "metrics": factor[4].copy(),
     }
 
 
-def _safety(stats: _Sessions) -> Factor:
-    if not stats.total:
+def _factor(
+    weight: float, score: float, reasons: list[str], metrics: dict[str, int | float]
+) -> Factor:
+    score = 0.0 if score < 0 else 1.0 if score > 1 else score
+    return score, round4(score), round4(weight * score), tuple(reasons), metrics
+
+
+# The factors below are the spec's rules, written to be cheap when a plan is unlike any cached:
+# a conditional for min/max, `f"{x:g}"` in place, and constant reasons named once.
+_NO_SESSIONS = "No sessions scheduled; safety score defaulted to 0.7"
+_SAFE_SHARE = "High-intensity distribution is within safe thresholds"
+_NO_TARGET = "No weekly goal or availability to compare with; compliance defaulted to 0.8"
+_NO_PHASES = "No progression phases"
+_SOME_VARIETY = "2 distinct intensities give some variety"
+_NO_DURATION = "Plan duration is missing"
+_HALVED = "No microcycles or sessions: performance halved"
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _safety(sessions: int, high: int, days: int, deloads: int) -> Factor:
+    if not sessions:
         metrics: dict[str, int | float] = {
             "totalSessions": 0,
             "highIntensityRatio": 0,
             "averageRestDays": 7,
             "deloadWeeks": 0,
         }
-        return 0.7, ["No sessions scheduled; safety score defaulted to 0.7"], metrics
-    reasons = []
-    ratio = stats.high / stats.total
-    score = 1.0
+        return _factor(_SAFETY, 0.7, [_NO_SESSIONS], metrics)
+    ratio = high / sessions
     if ratio > 0.4:
-        score -= min(0.4, ratio * 0.6)
-        reasons.append(
-            f"{_fmt(round4(ratio * 100))}% of sessions are high intensity, above the 40% safety threshold"
-        )
+        score = 1.0 - (0.4 if ratio * 0.6 > 0.4 else ratio * 0.6)
+        share = round4(ratio * 100)
+        reasons = [f"{share:g}% of sessions are high intensity, above the 40% safety threshold"]
     else:
-        score -= ratio * 0.2
-        reasons.append("High-intensity distribution is within safe thresholds")
-    rest_days = max(0, 7 - len(stats.days))
+        score = 1.0 - ratio * 0.2
+        reasons = [_SAFE_SHARE]
+    rest_days = 7 - days if days < 7 else 0
     if rest_days < 2:
         score -= 0.15
         reasons.append(f"Limited rest: {rest_days} rest day(s) a week, fewer than 2")
     else:
         reasons.append(f"{rest_days} rest days a week allow recovery")
-    deloads = stats.deload_weeks
     if deloads:
         score += 0.05
         reasons.append(f"{deloads} deload week(s) scheduled")
     metrics = {
-        "totalSessions": stats.total,
+        "totalSessions": sessions,
         "highIntensityRatio": round4(ratio),
         "averageRestDays": rest_days,
         "deloadWeeks": deloads,
     }
-    return _clamp(score), reasons, metrics
+    return _factor(_SAFETY, score, reasons, metrics)
 
 
-def _compliance(planned: float, request: Mapping[str, Any]) -> Factor:
-    availability = _number(request.get("availabilityDays"))
-    target = _number(request.get("selectedDaysPerWeek"))
+def _work_out_compliance(
+    planned: float,
+    selected: int | float | None,
+    goal: int | float | None,
+    availability: int | float | None,
+) -> Factor:
+    target = selected if selected is not None else goal if goal is not None else availability
     if target is None:
-        target = _number(request.get("weeklyGoalDays"))
-    if target is None:
-        target = planned if availability is None else availability
+        target = planned
+    shown = round4(planned)
     metrics: dict[str, int | float] = {
-        "plannedWeeklySessions": round4(planned),
+        "plannedWeeklySessions": shown,
         "weeklyGoalDays": target if type(target) is int else round4(target),
     }
     if availability is not None:
         metrics["availabilityDays"] = availability
     if not target > 0:
         metrics["deviation"] = 0
-        return (
-            0.8,
-            ["No weekly goal or availability to compare with; compliance defaulted to 0.8"],
-            metrics,
-        )
+        return _factor(_COMPLIANCE, 0.8, [_NO_TARGET], metrics)
     deviation = abs(planned - target)
     metrics["deviation"] = round4(deviation)
     if planned == 0:
-        return (
-            0.0,
-            [f"No sessions are scheduled against a goal of {_fmt(target)} day(s) a week"],
-            metrics,
-        )
-    score = 1 - (deviation / max(target, 1)) * 0.75
+        reason = f"No sessions are scheduled against a goal of {target:g} day(s) a week"
+        return _factor(_COMPLIANCE, 0.0, [reason], metrics)
+    score = 1 - (deviation / (target if target > 1 else 1)) * 0.75
     if deviation < 0.25:
-        reason = f"{_fmt(round4(planned))} sessions a week matches the goal of {_fmt(target)}"
+        relation = "matches the goal of"
     elif planned < target:
-        reason = f"{_fmt(round4(planned))} sessions a week is below the goal of {_fmt(target)}"
+        relation = "is below the goal of"
     else:
-        reason = f"{_fmt(round4(planned))} sessions a week is above the goal of {_fmt(target)}"
-    return _clamp(score), [reason], metrics
+        relation = "is above the goal of"
+    return _factor(
+        _COMPLIANCE, score, [f"{shown:g} sessions a week {relation} {target:g}"], metrics
+    )
 
 
-def _performance(plan: Mapping[str, Any], stats: _Sessions) -> Factor:
-    reasons = []
-    score = 0.45
-    progression = plan.get("progression")
-    phases = len(_list(progression.get("phases"))) if isinstance(progression, Mapping) else 0
+def _work_out_performance(
+    phases: int, variety: int, duration: int | float | None, halved: bool
+) -> Factor:
     if phases > 0:
-        score += min(0.2, phases * 0.05)
-        reasons.append(f"{phases} progression phase(s) structure the plan")
+        score = 0.45 + (0.2 if phases >= 4 else phases * 0.05)  # min(0.2, phases * 0.05)
+        reasons = [f"{phases} progression phase(s) structure the plan"]
     else:
-        reasons.append("No progression phases")
-    variety = len(stats.intensities)
+        score = 0.45
+        reasons = [_NO_PHASES]
     if variety >= 3:
         score += 0.1
         reasons.append(f"{variety} distinct intensities give good variety")
     elif variety == 2:
         score += 0.05
-        reasons.append("2 distinct intensities give some variety")
+        reasons.append(_SOME_VARIETY)
     else:
         reasons.append(
             f"{variety} distinct intensit{'y' if variety == 1 else 'ies'}: little variety"
         )
-    duration = _number(plan.get("durationWeeks"))
-    if duration is None:
-        reasons.append("Plan duration is missing")
-    elif duration >= 12:
-        score += 0.1
-        reasons.append(f"{_fmt(duration)}-week duration supports full adaptation")
-    elif duration >= 8:
-        score += 0.05
-        reasons.append(f"{_fmt(duration)}-week duration supports partial adaptation")
-    else:
-        reasons.append(f"{_fmt(duration)}-week duration is short for adaptation")
-    if not stats.weeks or not stats.total:
-        score *= 0.5
-        reasons.append("No microcycles or sessions: performance halved")
     metrics: dict[str, int | float] = {"progressionPhases": phases, "intensityVariety": variety}
-    if duration is not None:
+    if duration is None:
+        reasons.append(_NO_DURATION)
+    else:
         metrics["durationWeeks"] = duration
-    return _clamp(score), reasons, metrics
+        if duration >= 12:
+            score += 0.1
+            reasons.append(f"{duration:g}-week duration supports full adaptation")
+        elif duration >= 8:
+            score += 0.05
+            reasons.append(f"{duration:g}-week duration supports partial adaptation")
+        else:
+            reasons.append(f"{duration:g}-week duration is short for adaptation")
+    if halved:
+        score *= 0.5
+        reasons.append(_HALVED)
+    return _factor(_PERFORMANCE, score, reasons, metrics)
 
 
-def _utc_timestamp(now: datetime | None) -> str:
-    """ISO 8601 in UTC with milliseconds and a Z, as the original implementation wrote it."""
-    if now is not None:
-        return now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    moment = time.time()
-    second = int(moment)
-    return f"{_second_prefix(second)}.{int((moment - second) * 1000):03d}Z"
+_compliance = lru_cache(maxsize=_CACHE_SIZE)(_work_out_compliance)
+_performance = lru_cache(maxsize=_CACHE_SIZE)(_work_out_performance)
 
 
-@lru_cache(maxsize=4)
-def _second_prefix(second: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-
-
-def _metadata(planned: float, request: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "evaluatedAt": _utc_timestamp(now),
-        "weeklySessionsPlanned": round4(planned),
-    }
-    context: dict[str, float] = {}
-    availability = _number(request.get("availabilityDays"))
-    if availability is not None:
-        context["availabilityDays"] = availability
-    goal = _number(request.get("weeklyGoalDays"))
-    if goal is not None:
-        context["weeklyGoalDays"] = goal
-        if goal >= 0:
-            metadata["weeklyGoalDays"] = goal
-    if context:
-        metadata["requestContext"] = context
-    return metadata
+def clear_factor_cache() -> None:
+    """Forget every cached factor: for measuring a cold start, and for tests that a cached
+    factor scores exactly as a fresh one."""
+    _safety.cache_clear()
+    _compliance.cache_clear()
+    _performance.cache_clear()
