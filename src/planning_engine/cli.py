@@ -11,13 +11,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from planning_engine import __version__
 from planning_engine.database import connect, explain_connection_failure
 from planning_engine.dsn import mask_dsn, resolve_dsn
-from planning_engine.errors import EngineError, InvalidInput
+from planning_engine.errors import ConfigurationError, EngineError, InvalidInput
 from planning_engine.logs import configure_logging
 
 Handler = Callable[[argparse.Namespace], int]
@@ -168,9 +169,22 @@ def _validate_scoring(args: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
+def _service() -> Any:
+    """The service module, which needs the `engine` extra; without it, one line says so."""
+    try:
+        from planning_engine import service
+    except ImportError as missing:
+        raise ConfigurationError(
+            f"the planning service needs {missing.name or 'its dependencies'}, which is not "
+            "installed",
+            "pip install 'stream5-readiness[engine]'",
+        ) from None
+    return service
+
+
 @command("serve")
 def _serve(args: argparse.Namespace) -> int:
-    from planning_engine.service import serve
+    serve = _service().serve
     from planning_engine.settings import ServiceSettings
 
     settings = ServiceSettings.from_environment(resolve_dsn(args.dsn), workers=args.workers)
@@ -182,7 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 @command("worker")
 def _worker(args: argparse.Namespace) -> int:
-    from planning_engine.service import run_workers
+    run_workers = _service().run_workers
     from planning_engine.settings import ServiceSettings
 
     settings = ServiceSettings.from_environment(
@@ -199,13 +213,24 @@ def _token(args: argparse.Namespace) -> int:
     import os
 
     from planning_engine.auth import mint_token
-    from planning_engine.settings import JWT_SECRET_VARIABLE
+    from planning_engine.settings import (
+        JWT_SECRET_VARIABLE,
+        MAX_TOKEN_TTL_VARIABLE,
+        max_token_ttl_s,
+    )
 
     secret = os.environ.get(JWT_SECRET_VARIABLE, "")
     if not secret:
         raise EngineError(
             f"{JWT_SECRET_VARIABLE} is not set",
             f"export the secret the engine was started with as {JWT_SECRET_VARIABLE}",
+        )
+    longest = max_token_ttl_s()
+    if not 0 < args.ttl <= longest:
+        # A token the engine would refuse is worse than no token: it fails later, as a 401.
+        raise EngineError(
+            f"--ttl {args.ttl} is outside 1..{longest:g} s, the lifetimes the engine accepts",
+            f"pass a shorter --ttl, or raise {MAX_TOKEN_TTL_VARIABLE} for the engine too",
         )
     print(mint_token(args.user, secret, args.ttl))
     return 0

@@ -6,6 +6,7 @@ need to reconfigure the target (restart it, create scratch databases) run only o
 embedded target.
 """
 
+import importlib.util
 import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -19,7 +20,13 @@ from planning_engine.dsn import describe_target, mask_dsn
 from readiness.api_client import PlanningApi
 from readiness.budget import RunBudget
 from readiness.checks import ReadinessFailure, fail
-from readiness.config import SuiteConfig, add_options, known_secrets, read_config
+from readiness.config import (
+    ConfigurationProblem,
+    SuiteConfig,
+    add_options,
+    known_secrets,
+    read_config,
+)
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
@@ -39,6 +46,7 @@ from readiness.target import Target, boot_embedded, connect_staging
 from readiness.test_plans import TestPlans
 
 CONFIG_KEY = pytest.StashKey[SuiteConfig]()
+EMBEDDED_NEEDS = ("pgserver", "fastapi", "uvicorn", "psycopg_pool")
 BUDGET_KEY = pytest.StashKey[RunBudget]()
 DEADLINE_INPUT = "readiness_deadline"  # the controller's budget deadline, for xdist workers
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
@@ -72,12 +80,26 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, description in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
     suite = read_config(config, suite_selected=_runs_features(config))
+    if suite.embedded and _runs_features(config):
+        _require_embedded_extra()
     config.stash[CONFIG_KEY] = suite
     shared_deadline = getattr(config, "workerinput", {}).get(DEADLINE_INPUT)
     config.stash[BUDGET_KEY] = RunBudget(suite.max_duration_s, shared_deadline)
     config.stash[SECRETS_KEY] = known_secrets(suite)
     _start_shared_target(config, suite)
     configure_reports(config, _runs_features(config), lambda text: redact(text, config))
+
+
+def _require_embedded_extra() -> None:
+    """The embedded target runs the reference engine on pgserver's Postgres: a QA machine that
+    installed only the suite learns in one line what to install, or to point at a staging."""
+    missing = [name for name in EMBEDDED_NEEDS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigurationProblem(
+            f"the embedded target needs {', '.join(missing)}: pip install "
+            "'stream5-readiness[embedded]', or set PLANNING_API_URL (and its settings) to check "
+            "a staging"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
 _PACKAGED = Path(__file__).parent / "suite"
 _CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -66,6 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if "--pytest-help" in arguments:
         arguments = ["--help"]
+    try:
+        import pytest
+    except ImportError:
+        print(
+            "stream5-readiness needs pytest and its plugins: pip install 'stream5-readiness[suite]'",
+            file=sys.stderr,
+        )
+        return 4
     root = suite_root()
     # The same plugin choices as the checkout's pyproject.toml (which an installed wheel lacks).
     plugins = ["-p", "no:schemathesis", "-p", "no:hypothesispytest"]
