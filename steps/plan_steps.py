@@ -13,7 +13,7 @@ from readiness.checks import expect
 from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
-from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
 from readiness.payload_diff import differences
 from readiness.plugin import ScenarioState
 from readiness.score_oracle import verify_stored_scores
@@ -35,13 +35,7 @@ def request_runbook_plan(plans: TestPlans, state: ScenarioState) -> None:
 def request_profile_plan(
     plans: TestPlans, state: ScenarioState, experience: str, goal: str, days: int
 ) -> None:
-    profile = {
-        "weeklyGoalDays": days,
-        "availabilityDays": days,
-        "goals": [goal],
-        "experience": experience,
-    }
-    state.job = {"jobId": plans.request(profile)}
+    state.job = {"jobId": plans.request(profile_request(experience, goal, days))}
 
 
 @then("the plan job completes")

@@ -208,3 +208,23 @@ def test_a_hanging_staging_gets_no_go_in_bounded_time(
     assert last[verdict_line + 1].startswith(
         f"  cause 1/{len(result.verdict['causes'])}: {hang.cause}"
     )  # type: ignore[arg-type]
+
+
+def test_test_plans_are_requested_together_and_a_stuck_queue_is_found_once(
+    start_engine, dsn: str, staging_suite_env, tmp_path: Path
+) -> None:
+    """An engine with no workers: the twelve profile plans are all requested before the first
+    deadline passes, and only the first waits it out; the others fail with its finding."""
+    deadline_s = 3
+    with psycopg.connect(dsn) as conn:
+        seed_foundational(conn, actor="ops")
+    env = {**staging_suite_env(start_engine(dsn, workers=0)), "PLANNING_JOB_DEADLINE_S": "3"}
+    run = run_suite(tmp_path, env, "-k", "athletes")
+    failed = run.with_status("failed")
+    assert len(failed) == 12, run.output[-2000:]
+    assert sum("found earlier in this run" in message for message in failed.values()) == 11
+    with psycopg.connect(dsn) as conn:
+        (spread,) = conn.execute(
+            "SELECT extract(epoch FROM max(created_at) - min(created_at)) FROM plan_jobs"
+        ).fetchone()  # type: ignore[misc]
+    assert spread < deadline_s, f"the plans were requested {spread:.1f} s apart"

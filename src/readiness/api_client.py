@@ -29,6 +29,21 @@ class JobNotFinished(ReadinessFailure):
         super().__init__(f"{self.problem}: {FIXES['jobs']}", "jobs")
 
 
+class JobBatch:
+    """Jobs requested together: polled in the same rounds, whichever of them is awaited."""
+
+    def __init__(self) -> None:
+        self.outstanding: set[str] = set()
+        self.finished: dict[str, dict[str, Any]] = {}
+
+    def poll_others(self, api: "PlanningApi", token: str, awaited: str) -> None:
+        for job_id in sorted(self.outstanding - {awaited}):
+            job, status = api._poll(job_id, token)
+            if status in FINAL_STATUSES:
+                self.outstanding.discard(job_id)
+                self.finished[job_id] = dict(job)
+
+
 class PlanningApi:
     def __init__(self, base_url: str, timeout_s: float, budget: RunBudget = UNLIMITED) -> None:
         self.base_url = base_url
@@ -101,32 +116,29 @@ class PlanningApi:
         deadline_s: float,
         evidence: Evidence | None,
         on_wait: Callable[[str, float], None] | None = None,
+        batch: "JobBatch | None" = None,
     ) -> dict[str, Any]:
         """Poll until the job is completed or failed; a deadline (within the run's budget), never
-        a fixed sleep. A job still unfinished at the deadline raises `JobNotFinished`."""
+        a fixed sleep. A job still unfinished at the deadline raises `JobNotFinished`. With a
+        `batch`, every job of it is polled in the same rounds, so the plans requested together
+        are awaited together."""
         started = time.monotonic()
         deadline_s = min(deadline_s, max(0.0, self.budget.remaining()))
         interval = 0.02
         while True:
-            response = self.job(job_id, token, None, record=False)
-            job = _body(response)
-            status = job.get("status") if isinstance(job, dict) else None
-            if response.status_code != 200:
-                fail(
-                    f"GET job {job_id} answered {response.status_code}: {job}",
-                    "token" if response.status_code in (401, 403) else "jobs",
-                )
+            if batch is not None and job_id in batch.finished:
+                job = batch.finished.pop(job_id)
+                status, elapsed = job["status"], time.monotonic() - started
+                self._record_job(evidence, job_id, job, elapsed)
+                return job
+            job, status = self._poll(job_id, token)
+            if batch is not None:
+                batch.poll_others(self, token, job_id)
             elapsed = time.monotonic() - started
             if status in FINAL_STATUSES:
-                if evidence is not None:
-                    evidence.http(
-                        "GET",
-                        f"{self.base_url}/api/plans/jobs/{job_id}",
-                        200,
-                        None,
-                        job,
-                        elapsed * 1000,
-                    )
+                if batch is not None:
+                    batch.outstanding.discard(job_id)
+                self._record_job(evidence, job_id, job, elapsed)
                 return dict(job)
             if elapsed > deadline_s:
                 raise JobNotFinished(job_id, str(status), elapsed, self.budget.exhausted)
@@ -134,6 +146,24 @@ class PlanningApi:
                 on_wait(f"waiting for job {job_id} ({status})", elapsed)
             time.sleep(interval)  # the condition is polled; the interval only paces the polling
             interval = min(interval * 2, 0.25)
+
+    def _poll(self, job_id: str, token: str) -> tuple[Any, Any]:
+        """The job as the API answers it now, and its status; a refusal fails the step."""
+        response = self.job(job_id, token, None, record=False)
+        job = _body(response)
+        if response.status_code != 200:
+            fail(
+                f"GET job {job_id} answered {response.status_code}: {job}",
+                "token" if response.status_code in (401, 403) else "jobs",
+            )
+        return job, job.get("status") if isinstance(job, dict) else None
+
+    def _record_job(
+        self, evidence: Evidence | None, job_id: str, job: Any, elapsed_s: float
+    ) -> None:
+        if evidence is not None:
+            url = f"{self.base_url}/api/plans/jobs/{job_id}"
+            evidence.http("GET", url, 200, None, job, elapsed_s * 1000)
 
     def metrics(self, evidence: Evidence | None) -> dict[str, float] | None:
         """Prometheus samples by `name{labels}`, or None when the target exposes no /metrics."""

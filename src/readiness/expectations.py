@@ -1,5 +1,7 @@
 """What a ready staging holds, as the runbook states it."""
 
+from typing import Any
+
 # Runbook "Prerequisites": the 8 foundational movements, by name, with their category.
 FOUNDATIONAL_MOVEMENTS: dict[str, str] = {
     "Assault Bike": "conditioning",
@@ -23,6 +25,18 @@ RUNBOOK_PLAN_REQUEST = {
     "goals": ["strength"],
     "experience": "intermediate",
 }
+
+
+
+def profile_request(experience: str, goal: str, days: int) -> dict[str, Any]:
+    """The plan request of one athlete profile of the post-deployment checks."""
+    return {
+        "weeklyGoalDays": days,
+        "availabilityDays": days,
+        "goals": [goal],
+        "experience": experience,
+    }
+
 
 # Columns the engine and the runbook's queries rely on, by table.
 REQUIRED_COLUMNS: dict[str, set[str]] = {

@@ -7,7 +7,6 @@ embedded target.
 """
 
 import importlib.util
-import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from planning_engine import workspace
 from planning_engine.dsn import describe_target, mask_dsn
 from readiness.api_client import PlanningApi
 from readiness.budget import RunBudget
@@ -30,6 +30,7 @@ from readiness.config import (
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
+from readiness.expectations import profile_request
 from readiness.inventory import item_key
 from readiness.plan_queue import PlanQueue
 from readiness.report_plugin import (
@@ -43,9 +44,10 @@ from readiness.report_plugin import add_options as add_report_options
 from readiness.scenario_record import record_for_item
 from readiness.shared_target import SharedBoot, attach_shared
 from readiness.target import Target, boot_embedded, connect_staging
-from readiness.test_plans import TestPlans
+from readiness.test_plans import PlanBatch, TestPlans
 
 CONFIG_KEY = pytest.StashKey[SuiteConfig]()
+PROFILES_KEY = pytest.StashKey[list[dict[str, Any]]]()
 EMBEDDED_NEEDS = ("pgserver", "fastapi", "uvicorn", "psycopg_pool")
 BUDGET_KEY = pytest.StashKey[RunBudget]()
 DEADLINE_INPUT = "readiness_deadline"  # the controller's budget deadline, for xdist workers
@@ -127,10 +129,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A pytest-xdist worker tells the controller which of the feature files' scenarios it
-    selected, so that one never reached is reported as such (see readiness.selection)."""
+    selected, so that one never reached is reported as such (see readiness.selection). A run
+    without workers knows which athlete profiles it will request plans for: it requests them
+    together (a worker does not know which of them it will be handed)."""
     output = getattr(session.config, "workeroutput", None)
     if output is not None:
         output[SELECTED_OUTPUT] = sorted({key for item in session.items if (key := item_key(item))})
+        return
+    rows = [getattr(item, "callspec", None) for item in session.items]
+    examples = [row.params.get("_pytest_bdd_example", {}) for row in rows if row is not None]
+    session.config.stash[PROFILES_KEY] = [
+        profile_request(e["experience"], e["goal"], int(e["days"]))
+        for e in examples
+        if {"experience", "goal", "days"} <= set(e)
+    ]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -242,9 +254,7 @@ def _start_shared_target(config: pytest.Config, suite: SuiteConfig) -> None:
         config, "workerinput"
     )
     if suite.embedded and is_controller and _runs_features(config):
-        config.stash[SHARED_BOOT_KEY] = SharedBoot(
-            suite, Path(tempfile.mkdtemp(prefix="stream5-embedded-"))
-        )
+        config.stash[SHARED_BOOT_KEY] = SharedBoot(suite, workspace.create("embedded"))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -270,7 +280,7 @@ def target(
     if shared:
         chosen = attach_shared(shared)
     elif suite_config.embedded:
-        chosen = boot_embedded(suite_config, Path(tempfile.mkdtemp(prefix="stream5-embedded-")))
+        chosen = boot_embedded(suite_config, workspace.create("embedded"))
     else:
         chosen = connect_staging(suite_config)
     if chosen.log is not None:
@@ -388,6 +398,12 @@ def plan_queue(database: DatabaseProbe) -> PlanQueue:
     return PlanQueue(database)
 
 
+@pytest.fixture(scope="session")
+def plan_batch(pytestconfig: pytest.Config) -> PlanBatch:
+    """The run's athlete profiles, requested together at the first request, awaited together."""
+    return PlanBatch(pytestconfig.stash.get(PROFILES_KEY, []))
+
+
 @pytest.fixture
 def plans(
     api: PlanningApi,
@@ -396,6 +412,7 @@ def plans(
     evidence: Evidence,
     progress: Callable[[str, float], None],
     plan_queue: PlanQueue,
+    plan_batch: PlanBatch,
 ) -> TestPlans:
     """Requesting the scenario's test plans and waiting for them."""
-    return TestPlans(api, target, suite_config, evidence, progress, plan_queue)
+    return TestPlans(api, target, suite_config, evidence, progress, plan_queue, plan_batch)

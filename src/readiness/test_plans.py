@@ -1,11 +1,13 @@
 """Requesting test plans and waiting for them: the runbook's curl-and-poll, as one service."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from readiness.api_client import JobNotFinished, PlanningApi
+import httpx
+
+from readiness.api_client import JobBatch, JobNotFinished, PlanningApi
 from readiness.checks import expect, fail
 from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
@@ -26,10 +28,16 @@ class TestPlans:
     evidence: Evidence
     progress: Progress
     queue: PlanQueue
+    batch: "PlanBatch" = field(default_factory=lambda: PlanBatch([]))
 
     def request(self, profile: dict[str, Any] | None = None) -> str:
-        body = {"userId": self.target.plan_user, **(profile or RUNBOOK_PLAN_REQUEST)}
-        response = self.api.generate(body, self.target.token, self.evidence)
+        sent = self.batch.sent(self.api, self.target, profile) if profile else None
+        if sent is not None:  # requested with the run's other profiles, at the first request
+            response, evidence = sent
+            self.evidence.items.extend(evidence.items)
+        else:
+            body = {"userId": self.target.plan_user, **(profile or RUNBOOK_PLAN_REQUEST)}
+            response = self.api.generate(body, self.target.token, self.evidence)
         expect(
             response.status_code == 202,
             found=f"{response.status_code} {response.text[:300]}",
@@ -48,7 +56,12 @@ class TestPlans:
             )
         try:
             job = self.api.wait_for_job(
-                job_id, self.target.token, self.config.job_deadline_s, self.evidence, self.progress
+                job_id,
+                self.target.token,
+                self.config.job_deadline_s,
+                self.evidence,
+                self.progress,
+                self.batch.jobs,
             )
         except JobNotFinished as late:
             fail(*self.queue.stuck(late.problem))
@@ -81,3 +94,34 @@ def _seconds(job: dict[str, Any]) -> float | None:
         ).total_seconds()
     except (KeyError, TypeError, ValueError):
         return None
+
+
+@dataclass
+class PlanBatch:
+    """The athlete profiles this process will request test plans for (the post-deployment
+    outline's rows it selected), requested together at the first request and then awaited
+    together: a slow or stuck queue shows at once for all of them, not plan after plan."""
+
+    profiles: list[dict[str, Any]]
+    jobs: JobBatch = field(default_factory=JobBatch)
+    _sent: dict[str, tuple[httpx.Response, Evidence]] | None = None
+
+    def sent(
+        self, api: PlanningApi, target: Target, profile: dict[str, Any]
+    ) -> tuple[httpx.Response, Evidence] | None:
+        """This profile's request and its evidence, if the batch sent it; the first call sends
+        every profile of the batch."""
+        if self._sent is None:
+            self._sent = {}
+            for each in self.profiles:
+                evidence = Evidence()
+                body = {"userId": target.plan_user, **each}
+                response = api.generate(body, target.token, evidence)
+                self._sent[_key(each)] = (response, evidence)
+                if response.status_code == 202:
+                    self.jobs.outstanding.add(str(response.json()["jobId"]))
+        return self._sent.pop(_key(profile), None)
+
+
+def _key(profile: dict[str, Any]) -> str:
+    return repr(sorted(profile.items()))
