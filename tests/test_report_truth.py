@@ -62,20 +62,24 @@ def test_a_killed_run_leaves_the_last_reports_whole_and_the_next_run_tidies_up(
     before = _fingerprints(reports)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANNING_")}
     env["PYTEST_DEBUG_TEMPROOT"] = str(tmp_path)
+    # Plans that never complete keep the run going long after it has started its reports.
+    env.update(PLANNING_ENGINE_FAULTS="hold_jobs", PLANNING_JOB_DEADLINE_S="60")
     process = subprocess.Popen(
         [*PYTEST_FEATURES, "-q", f"--reports-dir={reports}"],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # killed with everything it started, as a CI runner kills a job
     )
     try:
         deadline = time.monotonic() + 60
-        while not list(reports.glob(".pending-*/*")) and time.monotonic() < deadline:
-            time.sleep(0.05)  # polls the condition: the run has started writing its reports
+        while not list(reports.glob(".pending-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polls the condition: the run has prepared its reports
         assert list(reports.glob(".pending-*")), "the run never started"
+        assert process.poll() is None, "the run ended before it could be killed"
     finally:
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     assert _fingerprints(reports) == before  # the earlier run's reports, whole
     assert run_suite(tmp_path, {}, "-k", "database_answers").exit_code == 1  # INCOMPLETE

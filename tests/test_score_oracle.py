@@ -6,7 +6,6 @@ jobs and plans written the way the engine writes them.
 
 import copy
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -355,25 +354,17 @@ def test_a_schema_without_plans_by_job_is_not_verified(
         verify_stored_scores(probe, Evidence(), test_job)
 
 
-def test_a_hundred_jobs_are_recomputed_in_one_query_within_a_tenth_of_a_second(
+def test_a_hundred_jobs_are_recomputed_in_one_query(
     staging: psycopg.Connection, probe: DatabaseProbe
 ) -> None:
-    """The cap holds, and checking a full page of engine-sized plans (about 14 kB of JSON each)
-    costs under 0.1 s: about 40 ms here, most of it Postgres and psycopg turning jsonb into
-    dicts."""
+    """The cap holds, and the jobs come in one fetch (`benchmarks/score_oracle.py` measures what
+    the check costs)."""
     job_ids = [_store_job(staging) for _ in range(RECOMPUTE_CAP + 20)]
-    probe.query("SELECT 1")  # connect outside the timing, as the run has long connected
-    timings = []
-    for _ in range(3):
-        evidence = Evidence()
-        started = time.perf_counter()
-        outcome = verify_stored_scores(probe, evidence, job_ids[0])
-        timings.append(time.perf_counter() - started)
+    evidence = Evidence()
+    outcome = verify_stored_scores(probe, evidence, job_ids[0])
     assert outcome.listed == RECOMPUTE_CAP + 1  # the newest 100, and the oldest: the test plan
     assert len(outcome.compared) == RECOMPUTE_CAP + 1 and not outcome.mismatched
     assert sum(1 for item in evidence.items if item.kind == "sql") == 2  # columns + one fetch
-    # The best of three: what the check costs, without whatever else the two cores are doing.
-    assert min(timings) < 0.1, f"{[round(t, 3) for t in timings]} s"
 
 
 def test_stored_plans_are_not_copied_into_the_evidence(

@@ -5,7 +5,8 @@ by what is left of the budget. Once it is spent, the wait in progress fails with
 exhausted while waiting for ..." and every scenario not yet started fails at once, so the
 verdict and all reports are still written before a CI job's own timeout.
 
-The deadline is wall-clock time, so that pytest-xdist workers share their controller's.
+The budget starts with the run's first scenario (a plain `pytest` runs the project's own tests
+first); each pytest-xdist worker starts its own with its first scenario.
 """
 
 import time
@@ -18,12 +19,17 @@ MINIMUM_WAIT_S = 0.5
 
 
 class RunBudget:
-    def __init__(self, seconds: float, deadline: float | None = None) -> None:
+    def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.deadline = deadline if deadline is not None else time.time() + seconds
+        self.deadline: float | None = None  # set by start()
+
+    def start(self) -> None:
+        """Start the clock, once: later calls change nothing."""
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.seconds
 
     def remaining(self) -> float:
-        return self.deadline - time.time()
+        return self.seconds if self.deadline is None else self.deadline - time.monotonic()
 
     @property
     def exhausted(self) -> bool:
@@ -42,4 +48,4 @@ class RunBudget:
             )
 
 
-UNLIMITED = RunBudget(float("inf"), float("inf"))
+UNLIMITED = RunBudget(float("inf"))

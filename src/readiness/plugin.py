@@ -50,7 +50,6 @@ CONFIG_KEY = pytest.StashKey[SuiteConfig]()
 PROFILES_KEY = pytest.StashKey[list[dict[str, Any]]]()
 EMBEDDED_NEEDS = ("pgserver", "fastapi", "uvicorn", "psycopg_pool")
 BUDGET_KEY = pytest.StashKey[RunBudget]()
-DEADLINE_INPUT = "readiness_deadline"  # the controller's budget deadline, for xdist workers
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
 
 MARKERS = {
@@ -85,8 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if suite.embedded and _runs_features(config):
         _require_embedded_extra()
     config.stash[CONFIG_KEY] = suite
-    shared_deadline = getattr(config, "workerinput", {}).get(DEADLINE_INPUT)
-    config.stash[BUDGET_KEY] = RunBudget(suite.max_duration_s, shared_deadline)
+    config.stash[BUDGET_KEY] = RunBudget(suite.max_duration_s)
     config.stash[SECRETS_KEY] = known_secrets(suite)
     _start_shared_target(config, suite)
     configure_reports(config, _runs_features(config), lambda text: redact(text, config))
@@ -150,7 +148,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Once the run's budget is spent, the scenarios not yet started fail at once: the verdict
     and the reports are written in time, and nothing counts as verified that was not."""
     if is_scenario(item):
-        item.config.stash[BUDGET_KEY].check("its turn: the scenario did not start")
+        budget = item.config.stash[BUDGET_KEY]
+        budget.start()
+        budget.check("its turn: the scenario did not start")
 
 
 def _schedule_controlled_first(items: list[pytest.Item]) -> None:
@@ -259,7 +259,6 @@ def _start_shared_target(config: pytest.Config, suite: SuiteConfig) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    node.workerinput[DEADLINE_INPUT] = node.config.stash[BUDGET_KEY].deadline
     boot = node.config.stash.get(SHARED_BOOT_KEY, None)
     if boot is not None:
         node.workerinput[WORKER_INPUT] = boot.worker_input()
