@@ -232,6 +232,7 @@ def redact(text: str, config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def suite_config(pytestconfig: pytest.Config) -> SuiteConfig:
+    """The run's settings (environment and options), read once at start-up."""
     return pytestconfig.stash[CONFIG_KEY]
 
 
@@ -333,6 +334,7 @@ def api(
 
 @pytest.fixture
 def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """What the scenario saw (SQL and rows, HTTP exchanges, findings), for its report."""
     gathered = Evidence()
     request.node.stash[EVIDENCE_KEY] = gathered
     return gathered
@@ -362,6 +364,7 @@ class ScenarioState:
 
 @pytest.fixture
 def state() -> Iterator[ScenarioState]:
+    """What one scenario's steps hand to each other; a drill left half-way is abandoned."""
     scenario = ScenarioState()
     yield scenario
     if scenario.rollback is not None:
