@@ -1,7 +1,7 @@
 """The readiness suite's entry: its plugin and step definitions (see steps/ and src/readiness/)."""
 
 pytest_plugins = [
-    "readiness.report_plugin",
+    "readiness.report.plugin",
     "readiness.plugin",
     "steps.target_steps",
     "steps.database_steps",

@@ -4,7 +4,6 @@ import re
 
 from pytest_bdd import parsers, then
 
-from readiness import runbook_sql, suite_sql
 from readiness.checks import contract_findings, expect
 from readiness.config import SuiteConfig
 from readiness.db_probe import TIMED_RUNS, DatabaseProbe
@@ -18,7 +17,8 @@ from readiness.expectations import (
 from readiness.expectations import (
     FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
 )
-from readiness.library_checks import (
+from readiness.runbook import runbook_sql, suite_sql
+from readiness.runbook.library_checks import (
     check_audit_actions,
     dry_run_foundational_seed,
     listing_differences,

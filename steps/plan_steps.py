@@ -7,23 +7,23 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from planning_engine.contract import validate_scoring
-from readiness import suite_sql
 from readiness.api_client import PlanningApi
 from readiness.checks import expect
 from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
-from readiness.payload_diff import differences
 from readiness.plugin import ScenarioState
-from readiness.score_oracle import verify_stored_scores
-from readiness.scoring_drill import ScoringRollbackDrill
+from readiness.runbook import suite_sql
+from readiness.runbook.payload_diff import differences
+from readiness.runbook.plans import PlanRequests, Progress
+from readiness.runbook.score_oracle import verify_stored_scores
+from readiness.runbook.scoring_drill import ScoringRollbackDrill
 from readiness.target import Target
-from readiness.test_plans import Progress, TestPlans
 
 
 @when("the runbook's test plan is requested through the API")
-def request_runbook_plan(plans: TestPlans, state: ScenarioState) -> None:
+def request_runbook_plan(plans: PlanRequests, state: ScenarioState) -> None:
     state.job = {"jobId": plans.request()}
 
 
@@ -33,20 +33,20 @@ def request_runbook_plan(plans: TestPlans, state: ScenarioState) -> None:
     )
 )
 def request_profile_plan(
-    plans: TestPlans, state: ScenarioState, experience: str, goal: str, days: int
+    plans: PlanRequests, state: ScenarioState, experience: str, goal: str, days: int
 ) -> None:
     state.job = {"jobId": plans.request(profile_request(experience, goal, days))}
 
 
 @then("the plan job completes")
-def plan_job_completes(plans: TestPlans, state: ScenarioState) -> None:
+def plan_job_completes(plans: PlanRequests, state: ScenarioState) -> None:
     assert state.job is not None
     state.job = plans.completed(state.job["jobId"])
 
 
 @given("a test plan has been generated through the API")
 def shared_test_plan(
-    plans: TestPlans, state: ScenarioState, shared_plan_cache: dict[str, dict[str, Any]]
+    plans: PlanRequests, state: ScenarioState, shared_plan_cache: dict[str, dict[str, Any]]
 ) -> None:
     if "job" not in shared_plan_cache:
         shared_plan_cache["job"] = plans.generate()

@@ -9,15 +9,18 @@ from pytest_bdd import given, parsers, then, when
 
 from planning_engine.planner import generate_plan
 from planning_engine.scoring import score_plan
-from readiness import runbook_sql, suite_sql
 from readiness.checks import expect
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome, run_engine_command
 from readiness.evidence import Evidence
 from readiness.expectations import EXPECTED_MOVEMENT_COUNT, RUNBOOK_PLAN_REQUEST
-from readiness.library_checks import check_audit_actions, check_published_foundational_listing
 from readiness.plugin import ScenarioState
-from readiness.rollback_drill import MovementRollback
+from readiness.runbook import runbook_sql, suite_sql
+from readiness.runbook.library_checks import (
+    check_audit_actions,
+    check_published_foundational_listing,
+)
+from readiness.runbook.rollback_drill import MovementRollback
 from readiness.target import Target
 
 

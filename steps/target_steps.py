@@ -7,11 +7,11 @@ from pytest_bdd import given, then
 
 from planning_engine.contract import scoring_schema, validate_scoring
 from planning_engine.scoring import score_plan
-from readiness import suite_sql
 from readiness.checks import expect
 from readiness.config import FLAG_VARIABLE, SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
+from readiness.runbook import suite_sql
 from readiness.target import Target
 
 

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from readiness.checklist import CHECKLIST
+from readiness.report.checklist import CHECKLIST
 
 FEATURES = Path(__file__).resolve().parents[1] / "features"
 

@@ -29,7 +29,7 @@ def test_a_finding_reads_like_pytest_fail_in_every_traceback_mode(tmp_path: Path
     env = {**FAILING, "CI": "true"}  # on CI pytest prints the summary's messages untrimmed
     run = run_suite(tmp_path, env, f"--tb={tb}", "-rf", "-k", "without_a_token or database")
     summary = next(line for line in run.output.splitlines() if line.startswith("FAILED "))
-    assert summary.startswith(f"FAILED features/test_runbook.py::{NO_TOKEN} - {FINDING}")
+    assert summary.startswith(f"FAILED features/test_70_security.py::{NO_TOKEN} - {FINDING}")
     assert "Traceback" not in run.output and "readiness/checks.py" not in run.output
     if tb == "line":  # the place shown is the failing Gherkin step's
         assert f"features/70_security.feature:9: {FINDING}" in run.output

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.identity import git_commit, ran_by
+from readiness.report.identity import git_commit, ran_by
 
 REPO = Path(__file__).resolve().parents[1]
 CI_VARIABLES = (

@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from planning_engine.seeding import seed_foundational
-from readiness import runbook_sql, suite_sql
 from readiness.expectations import FOUNDATIONAL_MOVEMENTS
+from readiness.runbook import runbook_sql, suite_sql
 
 RUNBOOK = Path(__file__).resolve().parents[1] / "docs" / "STAGING_DEPLOYMENT_READINESS.md"
 

@@ -24,7 +24,7 @@ from readiness.checks import FIXES, ReadinessFailure
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
-from readiness.score_oracle import (
+from readiness.runbook.score_oracle import (
     RECOMPUTE_CAP,
     Audit,
     Comparison,

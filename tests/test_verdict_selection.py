@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from readiness.inventory import read_inventory
-from readiness.scenario_record import ScenarioRecord
-from readiness.verdict import GO, INCOMPLETE, NOT_VERIFIED, decide, with_missing
+from readiness.report.inventory import read_inventory
+from readiness.report.scenario_record import ScenarioRecord
+from readiness.report.verdict import GO, INCOMPLETE, NOT_VERIFIED, decide, with_missing
 from suite_runner import REPO, run_suite
 
 INVENTORY = read_inventory(REPO / "features")
@@ -82,11 +82,11 @@ def _reasons(predicate: dict) -> set[str]:
         (("-k", "not (valid_and_scored and not beginner)"), "deselected in this run (-k "),
         (("-m", "phase2"), "deselected in this run (-m 'phase2')"),
         (
-            ("--deselect", "features/test_runbook.py::test_every_movement_is_unique_by_name"),
+            ("--deselect", "features/test_40_phase4_validation.py::test_every_movement_is_unique_by_name"),
             "deselected in this run (--deselect",
         ),
         (
-            ("--node", "features/test_runbook.py::test_the_database_answers"),
+            ("--node", "features/test_10_phase1_database.py::test_the_database_answers"),
             "deselected in this run (the run named only",
         ),
         (("-n", "2", "-k", "not audit"), "deselected in this run (-k 'not audit')"),

@@ -19,7 +19,7 @@ FINAL_STATUSES = ("completed", "failed")
 
 class JobNotFinished(ReadinessFailure):
     """A test plan's job was still queued or processing at its deadline (or at the end of the
-    run's budget). Callers that can look at the queue explain it (readiness.test_plans)."""
+    run's budget). Callers that can look at the queue explain it (readiness.runbook.plans)."""
 
     def __init__(self, job_id: str, status: str, waited_s: float, budget_spent: bool) -> None:
         self.job_id, self.status, self.waited_s = job_id, status, waited_s

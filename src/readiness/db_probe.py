@@ -18,10 +18,10 @@ from psycopg import errors as pg_errors
 
 from planning_engine.database import explain_connection_failure
 from planning_engine.dsn import describe_target
-from readiness import suite_sql
 from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import ReadinessFailure, fail
 from readiness.evidence import Evidence
+from readiness.runbook import suite_sql
 
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000

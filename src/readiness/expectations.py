@@ -27,7 +27,6 @@ RUNBOOK_PLAN_REQUEST = {
 }
 
 
-
 def profile_request(experience: str, goal: str, days: int) -> dict[str, Any]:
     """The plan request of one athlete profile of the post-deployment checks."""
     return {

@@ -31,20 +31,20 @@ from readiness.db_probe import DatabaseProbe
 from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
 from readiness.expectations import profile_request
-from readiness.inventory import item_key
-from readiness.plan_queue import PlanQueue
-from readiness.report_plugin import (
+from readiness.report.inventory import item_key
+from readiness.report.plugin import (
     SELECTED_OUTPUT,
     TARGET_IDENTITY_KEY,
     attach_record,
     configure_reports,
     is_scenario,
 )
-from readiness.report_plugin import add_options as add_report_options
-from readiness.scenario_record import record_for_item
+from readiness.report.plugin import add_options as add_report_options
+from readiness.report.scenario_record import record_for_item
+from readiness.runbook.plan_queue import PlanQueue
+from readiness.runbook.plans import PlanBatch, PlanRequests
 from readiness.shared_target import SharedBoot, attach_shared
 from readiness.target import Target, boot_embedded, connect_staging
-from readiness.test_plans import PlanBatch, TestPlans
 
 CONFIG_KEY = pytest.StashKey[SuiteConfig]()
 PROFILES_KEY = pytest.StashKey[list[dict[str, Any]]]()
@@ -127,7 +127,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A pytest-xdist worker tells the controller which of the feature files' scenarios it
-    selected, so that one never reached is reported as such (see readiness.selection). A run
+    selected, so that one never reached is reported as such (see readiness.report.selection). A run
     without workers knows which athlete profiles it will request plans for: it requests them
     together (a worker does not know which of them it will be handed)."""
     output = getattr(session.config, "workeroutput", None)
@@ -350,7 +350,7 @@ class ScenarioState:
     dump_file: Path | None = None
     commands: list[CliOutcome] = field(default_factory=list)
     rollback: Any = None
-    drill: Any = None  # the scoring rollback drill (readiness.scoring_drill)
+    drill: Any = None  # the scoring rollback drill (readiness.runbook.scoring_drill)
     metrics: dict[str, float] = field(default_factory=dict)
 
     def scoring(self) -> dict[str, Any]:
@@ -415,6 +415,6 @@ def plans(
     progress: Callable[[str, float], None],
     plan_queue: PlanQueue,
     plan_batch: PlanBatch,
-) -> TestPlans:
+) -> PlanRequests:
     """Requesting the scenario's test plans and waiting for them."""
-    return TestPlans(api, target, suite_config, evidence, progress, plan_queue, plan_batch)
+    return PlanRequests(api, target, suite_config, evidence, progress, plan_queue, plan_batch)

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(HELP, end="")
         return 0
     if "--version" in arguments:
-        from readiness.identity import suite_version
+        from readiness.report.identity import suite_version
 
         print(f"stream5-readiness {suite_version()}")
         return 0

@@ -6,7 +6,7 @@ first: a CI log tail or a hurried reader sees the answer and the fix without scr
 
 from collections import Counter
 
-from readiness.verdict import INCOMPLETE, NO_GO, Verdict
+from readiness.report.verdict import INCOMPLETE, NO_GO, Verdict
 
 _NAMES_SHOWN = 8
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.inventory import PlannedScenario
+from readiness.report.inventory import PlannedScenario
 
 
 def narrowing(config: pytest.Config) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from readiness.evidence import Evidence
-from readiness.inventory import INFORMATIVE_TAGS, item_key
+from readiness.report.inventory import INFORMATIVE_TAGS, item_key
 
 PROPERTY = "stream5_scenario"
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
@@ -46,8 +46,8 @@ class ScenarioRecord:
     message: str = ""
     duration_s: float = 0.0
     target: dict[str, Any] = field(default_factory=dict)
-    key: str = ""  # the scenario's place in the feature files (readiness.inventory)
-    cause: str = ""  # for a failure: the runbook fix it names (readiness.causes)
+    key: str = ""  # the scenario's place in the feature files (readiness.report.inventory)
+    cause: str = ""  # for a failure: the runbook fix it names (readiness.report.causes)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)

@@ -11,9 +11,9 @@ import psycopg
 from planning_engine.importer import IMPORT_LOCK_KEY, ImportSummary, import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
-from readiness import runbook_sql
 from readiness.checks import fail
 from readiness.evidence import Evidence
+from readiness.runbook import runbook_sql
 
 
 class MovementRollback:

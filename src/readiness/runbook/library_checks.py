@@ -11,7 +11,6 @@ from planning_engine.importer import ImportSummary, import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS as FOUNDATIONAL_FILE
 from planning_engine.resources import data_file
-from readiness import runbook_sql
 from readiness.checks import expect, fail
 from readiness.db_probe import LOCK_TIMEOUT_MS, DatabaseProbe, lock_holders
 from readiness.evidence import Evidence
@@ -20,6 +19,7 @@ from readiness.expectations import (
     EXPECTED_MOVEMENT_COUNT,
     FOUNDATIONAL_MOVEMENTS,
 )
+from readiness.runbook import runbook_sql
 
 
 def check_audit_actions(probe: DatabaseProbe, evidence: Evidence) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from readiness.artifacts import announcement, cucumber, verdict_statement, write_json
-from readiness.html_report import (
+from readiness.report.artifacts import announcement, cucumber, verdict_statement, write_json
+from readiness.report.files import ANNOUNCEMENT, ReportFiles, keep_only_scenarios
+from readiness.report.html import (
     STYLE,
     banner,
     causes_block,
@@ -24,10 +25,9 @@ from readiness.html_report import (
     plans_chart,
     scenario_details,
 )
-from readiness.identity import run_identity
-from readiness.inventory import item_key, read_inventory
-from readiness.report_files import ANNOUNCEMENT, ReportFiles, keep_only_scenarios
-from readiness.scenario_record import (
+from readiness.report.identity import run_identity
+from readiness.report.inventory import item_key, read_inventory
+from readiness.report.scenario_record import (
     PROPERTY,
     ScenarioRecord,
     finish,
@@ -36,9 +36,9 @@ from readiness.scenario_record import (
     step_finished,
     step_started,
 )
-from readiness.selection import missing_reason, narrowing, stop_reason
-from readiness.terminal_summary import terminal_details, verdict_lines
-from readiness.verdict import GO, INCOMPLETE, NO_GO, Verdict, decide, with_missing
+from readiness.report.selection import missing_reason, narrowing, stop_reason
+from readiness.report.terminal import terminal_details, verdict_lines
+from readiness.report.verdict import GO, INCOMPLETE, NO_GO, Verdict, decide, with_missing
 
 TARGET_IDENTITY_KEY = pytest.StashKey[dict[str, Any]]()
 COLLECTOR_KEY = pytest.StashKey["ReportCollector"]()

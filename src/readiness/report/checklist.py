@@ -16,7 +16,9 @@ class ChecklistItem:
     required: bool = True
 
 
-PLAN_OUTLINE = "The test plan for <experience> athletes training <goal> <days>x a week is valid and scored"
+PLAN_OUTLINE = (
+    "The test plan for <experience> athletes training <goal> <days>x a week is valid and scored"
+)
 SLA_OUTLINE = "The runbook query for <check> runs within the SLA"
 # Not a runbook line: the runbook validates scoring by shape, which a consistently wrong scorer
 # passes; this criterion recomputes every stored score with the reference implementation.

@@ -7,8 +7,8 @@ import json
 from html import escape
 from typing import Any
 
-from readiness.scenario_record import ScenarioRecord, StepRecord
-from readiness.verdict import GO, INCOMPLETE, NO_GO, Verdict
+from readiness.report.scenario_record import ScenarioRecord, StepRecord
+from readiness.report.verdict import GO, INCOMPLETE, NO_GO, Verdict
 
 _COLOURS = {GO: "#1a7f37", NO_GO: "#cf222e"}
 _STATUS_COLOURS = {

@@ -23,10 +23,10 @@ from typing import Any, Final
 import pytest
 
 from planning_engine.scoring import round4, score_plan
-from readiness import suite_sql
 from readiness.checks import fail
 from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
+from readiness.runbook import suite_sql
 
 # How many of the last hour's completed jobs are recomputed (newest first): enough to cover
 # every test plan of a run and the traffic around it, bounded so a busy staging stays fast.

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from readiness.expectations import EXPECTED_MOVEMENT_COUNT, SCORING_VERSION
-from readiness.html_report import scored_plans
-from readiness.scenario_record import ScenarioRecord
-from readiness.verdict import GO, INCOMPLETE, Verdict
+from readiness.report.html import scored_plans
+from readiness.report.scenario_record import ScenarioRecord
+from readiness.report.verdict import GO, INCOMPLETE, Verdict
 
 IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1"
 TEST_RESULT_PREDICATE = "https://in-toto.io/attestation/test-result/v0.1"

@@ -5,9 +5,9 @@ wait, the oldest one's age, jobs `processing` past their lease) and that finding
 later test plan of the run fails at once with it, instead of each waiting out its own deadline.
 """
 
-from readiness import suite_sql
 from readiness.checks import ReadinessFailure
 from readiness.db_probe import DatabaseProbe
+from readiness.runbook import suite_sql
 
 
 class PlanQueue:

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from readiness.checks import FIXES
-from readiness.scenario_record import ScenarioRecord
+from readiness.report.scenario_record import ScenarioRecord
 
 # What each runbook fix repairs, as the cause's headline.
 TITLES = {

@@ -11,15 +11,15 @@ from typing import Any
 import psycopg
 
 from planning_engine.seeding import seed_foundational
-from readiness import runbook_sql
 from readiness.api_client import PlanningApi
 from readiness.config import SuiteConfig
 from readiness.db_probe import DatabaseProbe
 from readiness.engine_process import EngineProcess
 from readiness.evidence import Evidence
-from readiness.plan_queue import PlanQueue
+from readiness.runbook import runbook_sql
+from readiness.runbook.plan_queue import PlanQueue
+from readiness.runbook.plans import PlanRequests, Progress
 from readiness.target import Target
-from readiness.test_plans import Progress, TestPlans
 
 
 @dataclass
@@ -50,7 +50,7 @@ class ScoringRollbackDrill:
     def generate(self) -> dict[str, Any]:
         """A completed runbook test plan from the drill's engine."""
         with self._api() as api, DatabaseProbe(self.dsn) as probe:
-            plans = TestPlans(
+            plans = PlanRequests(
                 api, self.target, self.config, self.evidence, self.progress, PlanQueue(probe)
             )
             return plans.generate()

@@ -11,10 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from readiness.causes import Cause, group_causes
-from readiness.checklist import CHECKLIST, ChecklistItem
-from readiness.inventory import PlannedScenario
-from readiness.scenario_record import ScenarioRecord
+from readiness.report.causes import Cause, group_causes
+from readiness.report.checklist import CHECKLIST, ChecklistItem
+from readiness.report.inventory import PlannedScenario
+from readiness.report.scenario_record import ScenarioRecord
 
 GO, NO_GO, INCOMPLETE = "GO", "NO-GO", "INCOMPLETE"
 NOT_VERIFIED = "not verified"

@@ -12,16 +12,14 @@ from readiness.checks import expect, fail
 from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
-from readiness.plan_queue import PlanQueue
+from readiness.runbook.plan_queue import PlanQueue
 from readiness.target import Target
 
 Progress = Callable[[str, float], None]
 
 
 @dataclass
-class TestPlans:
-    __test__ = False  # not a pytest test class, despite the name
-
+class PlanRequests:
     api: PlanningApi
     target: Target
     config: SuiteConfig
