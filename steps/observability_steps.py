@@ -7,7 +7,7 @@ from readiness.api_client import PlanningApi
 from readiness.checks import expect
 from readiness.engine_log import EngineLog
 from readiness.evidence import Evidence
-from readiness.plugin import ScenarioState
+from readiness.runbook.plans import Job, scoring_of
 from readiness.target import Target
 
 NO_LOG = (
@@ -81,9 +81,8 @@ def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
 
 
 @then("the engine log records fixed-weight scoring for the test plan with its total")
-def scoring_logged(target: Target, state: ScenarioState, evidence: Evidence) -> None:
-    assert state.job is not None
-    job_id, total = state.job["jobId"], state.scoring().get("total")
+def scoring_logged(target: Target, job: Job, evidence: Evidence) -> None:
+    job_id, total = job["jobId"], scoring_of(job).get("total")
     lines = _log(target).await_entries(
         lambda e: e.get("message") == "Applied fixed-weight scoring" and e.get("job_id") == job_id,
         within_s=10,
@@ -97,25 +96,25 @@ def scoring_logged(target: Target, state: ScenarioState, evidence: Evidence) -> 
     )
 
 
-@given("the target exposes metrics")
-def metrics_available(api: PlanningApi, state: ScenarioState, evidence: Evidence) -> None:
+@given("the target exposes metrics", target_fixture="metrics")
+def metrics_available(api: PlanningApi, evidence: Evidence) -> dict[str, float]:
     samples = api.metrics(evidence)
     if samples is None:
         pytest.skip(
             "the target has no reachable /metrics endpoint: check these alerts in the monitoring system"
         )
-    state.metrics = samples
+    return samples
 
 
-def _metric(state: ScenarioState, name: str) -> float:
-    if name not in state.metrics:
+def _metric(metrics: dict[str, float], name: str) -> float:
+    if name not in metrics:
         pytest.skip(f"the target's /metrics does not publish {name}")
-    return state.metrics[name]
+    return metrics[name]
 
 
 @then("the metric of published movements is at least 8")
-def metric_movements(state: ScenarioState) -> None:
-    value = _metric(state, 'planning_movement_library_movements{status="published"}')
+def metric_movements(metrics: dict[str, float]) -> None:
+    value = _metric(metrics, 'planning_movement_library_movements{status="published"}')
     expect(
         value >= 8,
         found=f"{value:g} published movements",
@@ -125,14 +124,14 @@ def metric_movements(state: ScenarioState) -> None:
 
 
 @then("the metric of movement import failures is 0")
-def metric_import_failures(state: ScenarioState) -> None:
-    value = _metric(state, "planning_movement_import_failures")
+def metric_import_failures(metrics: dict[str, float]) -> None:
+    value = _metric(metrics, "planning_movement_import_failures")
     expect(value == 0, found=f"{value:g} failed imports", expected="0", fix="imports")
 
 
 @then("the metric of scoring errors is 0")
-def metric_scoring_errors(state: ScenarioState) -> None:
-    value = _metric(state, "planning_scoring_errors_total")
+def metric_scoring_errors(metrics: dict[str, float]) -> None:
+    value = _metric(metrics, "planning_scoring_errors_total")
     expect(
         value == 0,
         found=f"{value:g} scoring errors",

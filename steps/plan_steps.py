@@ -1,7 +1,6 @@
 """Steps that generate plans through the API and check their scoring where it is stored."""
 
 import uuid
-from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -16,56 +15,52 @@ from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
 from readiness.plugin import ScenarioState
 from readiness.runbook import suite_sql
 from readiness.runbook.payload_diff import differences
-from readiness.runbook.plans import PlanRequests, Progress
+from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
 from readiness.runbook.scoring_drill import ScoringRollbackDrill
 from readiness.target import Target
 
 
-@when("the runbook's test plan is requested through the API")
-def request_runbook_plan(plans: PlanRequests, state: ScenarioState) -> None:
-    state.job = {"jobId": plans.request()}
+@when("the runbook's test plan is requested through the API", target_fixture="job")
+def request_runbook_plan(plans: PlanRequests) -> Job:
+    return {"jobId": plans.request()}
 
 
 @when(
     parsers.parse(
         "a test plan is requested for {experience} athletes training {goal} {days:d}x a week"
-    )
+    ),
+    target_fixture="job",
 )
-def request_profile_plan(
-    plans: PlanRequests, state: ScenarioState, experience: str, goal: str, days: int
-) -> None:
-    state.job = {"jobId": plans.request(profile_request(experience, goal, days))}
+def request_profile_plan(plans: PlanRequests, experience: str, goal: str, days: int) -> Job:
+    return {"jobId": plans.request(profile_request(experience, goal, days))}
 
 
-@then("the plan job completes")
-def plan_job_completes(plans: PlanRequests, state: ScenarioState) -> None:
-    assert state.job is not None
-    state.job = plans.completed(state.job["jobId"])
+@then("the plan job completes", target_fixture="job")
+def plan_job_completes(plans: PlanRequests, job: Job) -> Job:
+    return plans.completed(job["jobId"])
 
 
-@given("a test plan has been generated through the API")
-def shared_test_plan(
-    plans: PlanRequests, state: ScenarioState, shared_plan_cache: dict[str, dict[str, Any]]
-) -> None:
+@given("a test plan has been generated through the API", target_fixture="job")
+def shared_test_plan(plans: PlanRequests, shared_plan_cache: dict[str, Job]) -> Job:
     if "job" not in shared_plan_cache:
         shared_plan_cache["job"] = plans.generate()
     else:
         plans.evidence.note(
             "test plan generated earlier in this run", jobId=shared_plan_cache["job"]["jobId"]
         )
-    state.job = shared_plan_cache["job"]
+    return shared_plan_cache["job"]
 
 
 @then(parsers.parse('the job result carries scoring version "{version}"'))
-def scoring_version(state: ScenarioState, version: str) -> None:
-    found = state.scoring().get("version")
+def scoring_version(job: Job, version: str) -> None:
+    found = scoring_of(job).get("version")
     expect(found == version, found=f"version {found!r}", expected=repr(version), fix="contract")
 
 
 @then("the scoring total is between 0 and 1")
-def scoring_total(state: ScenarioState) -> None:
-    total = state.scoring().get("total")
+def scoring_total(job: Job) -> None:
+    total = scoring_of(job).get("total")
     expect(
         isinstance(total, int | float) and 0 <= total <= 1,
         found=f"total {total!r}",
@@ -75,15 +70,14 @@ def scoring_total(state: ScenarioState) -> None:
 
 
 @then("the API response carries a scoring payload")
-def response_has_scoring(state: ScenarioState) -> None:
-    state.scoring()
+def response_has_scoring(job: Job) -> None:
+    scoring_of(job)
 
 
 @then("the scoring stored for the job equals the scoring in the API response")
-def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: Evidence) -> None:
-    returned = state.scoring()
-    assert state.job is not None
-    stored = database.query(suite_sql.STORED_SCORING, evidence, (state.job["jobId"],)).scalar()
+def scoring_persisted(database: DatabaseProbe, job: Job, evidence: Evidence) -> None:
+    returned = scoring_of(job)
+    stored = database.query(suite_sql.STORED_SCORING, evidence, (job["jobId"],)).scalar()
     expect(
         stored is not None,
         found="plan_jobs.result_data has no scoring",
@@ -100,8 +94,8 @@ def scoring_persisted(database: DatabaseProbe, state: ScenarioState, evidence: E
 
 
 @then("the scoring payload passes the contract validator")
-def scoring_valid(state: ScenarioState, evidence: Evidence) -> None:
-    report = validate_scoring(state.scoring())
+def scoring_valid(job: Job, evidence: Evidence) -> None:
+    report = validate_scoring(scoring_of(job))
     evidence.findings(
         "fixed-weight-v1 contract validator",
         [str(e) for e in report.errors],
@@ -118,13 +112,10 @@ def scoring_valid(state: ScenarioState, evidence: Evidence) -> None:
 @then(
     "every recent stored score equals fixed-weight-v1 recomputed from its stored plan and request"
 )
-def stored_scores_recomputed(
-    database: DatabaseProbe, state: ScenarioState, evidence: Evidence
-) -> None:
+def stored_scores_recomputed(database: DatabaseProbe, job: Job, evidence: Evidence) -> None:
     """Correct, not only well-formed: the reference recomputes every stored score."""
-    state.scoring()  # the test plan itself must be scored (else: Scoring Not Appearing)
-    assert state.job is not None
-    verify_stored_scores(database, evidence, state.job["jobId"])
+    scoring_of(job)  # the test plan itself must be scored (else: Scoring Not Appearing)
+    verify_stored_scores(database, evidence, job["jobId"])
 
 
 # --- security ---------------------------------------------------------------------------
@@ -144,17 +135,14 @@ def read_without_token(api: PlanningApi, evidence: Evidence) -> None:
 
 
 @then("another user reading that job is refused with 403")
-def other_user_refused(
-    api: PlanningApi, target: Target, state: ScenarioState, evidence: Evidence
-) -> None:
+def other_user_refused(api: PlanningApi, target: Target, job: Job, evidence: Evidence) -> None:
     other = target.other_user
     token = target.token_for(other) if other else None
     if token is None:
         pytest.skip(
             "no second user's token: set PLANNING_API_TOKEN_2 to check that jobs are private"
         )
-    assert state.job is not None
-    response = api.job(state.job["jobId"], token, evidence)
+    response = api.job(job["jobId"], token, evidence)
     expect(response.status_code == 403, found=response.status_code, expected=403, fix="security")
     expect(
         "resultData" not in response.text,
@@ -167,18 +155,19 @@ def other_user_refused(
 # --- the scoring rollback drill (controlled targets only) -------------------------------
 
 
-@given("a scored plan generated while the scoring flag was on")
+@given("a scored plan generated while the scoring flag was on", target_fixture="earlier_job")
 def plan_while_flag_on(
     target: Target,
     state: ScenarioState,
     suite_config: SuiteConfig,
     evidence: Evidence,
     progress: Progress,
-) -> None:
+) -> Job:
     state.drill = ScoringRollbackDrill(target, suite_config, evidence, progress)
     state.drill.start_with_flag_on()
-    state.earlier_job = state.job = state.drill.generate()
-    state.scoring()
+    earlier: Job = state.drill.generate()
+    scoring_of(earlier)
+    return earlier
 
 
 @when("the engine is restarted with the scoring flag off")
@@ -186,15 +175,15 @@ def restart_flag_off(state: ScenarioState) -> None:
     state.drill.restart_with_flag_off()
 
 
-@when("a new test plan is generated")
-def new_plan(state: ScenarioState) -> None:
-    state.job = state.drill.generate()
+@when("a new test plan is generated", target_fixture="job")
+def new_plan(state: ScenarioState) -> Job:
+    new: Job = state.drill.generate()
+    return new
 
 
 @then("the new plan carries no scoring")
-def new_plan_unscored(state: ScenarioState) -> None:
-    assert state.job is not None
-    result = state.job["resultData"]
+def new_plan_unscored(job: Job) -> None:
+    result = job["resultData"]
     expect(
         "scoring" not in result,
         found=f"resultData keys {sorted(result)}",
@@ -204,11 +193,10 @@ def new_plan_unscored(state: ScenarioState) -> None:
 
 
 @then("the earlier plan keeps its scoring")
-def earlier_plan_scored(state: ScenarioState) -> None:
-    assert state.earlier_job is not None
-    scoring = state.drill.job(state.earlier_job["jobId"])["resultData"].get("scoring")
+def earlier_plan_scored(state: ScenarioState, earlier_job: Job) -> None:
+    scoring = state.drill.job(earlier_job["jobId"])["resultData"].get("scoring")
     expect(
-        scoring == state.earlier_job["resultData"]["scoring"],
+        scoring == earlier_job["resultData"]["scoring"],
         found=scoring,
         expected="the scoring it had before the rollback",
         fix="flag",

@@ -19,7 +19,7 @@ from planning_engine import workspace
 from planning_engine.dsn import describe_target, mask_dsn
 from readiness.api_client import PlanningApi
 from readiness.budget import RunBudget
-from readiness.checks import ReadinessFailure, fail
+from readiness.checks import ReadinessFailure
 from readiness.config import (
     ConfigurationProblem,
     SuiteConfig,
@@ -42,7 +42,7 @@ from readiness.report.plugin import (
 from readiness.report.plugin import add_options as add_report_options
 from readiness.report.scenario_record import record_for_item
 from readiness.runbook.plan_queue import PlanQueue
-from readiness.runbook.plans import PlanBatch, PlanRequests
+from readiness.runbook.plans import Job, PlanBatch, PlanRequests
 from readiness.shared_target import SharedBoot, attach_shared
 from readiness.target import Target, boot_embedded, connect_staging
 
@@ -342,24 +342,14 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
 
 @dataclass
 class ScenarioState:
-    """What one scenario's steps hand to each other."""
+    """What a scenario's seeding and drill steps hand to each other (single values travel as
+    step fixtures: `job`, `earlier_job`, `metrics`)."""
 
-    job: dict[str, Any] | None = None
-    earlier_job: dict[str, Any] | None = None
     scratch_dsn: str | None = None
     dump_file: Path | None = None
     commands: list[CliOutcome] = field(default_factory=list)
     rollback: Any = None
     drill: Any = None  # the scoring rollback drill (readiness.runbook.scoring_drill)
-    metrics: dict[str, float] = field(default_factory=dict)
-
-    def scoring(self) -> dict[str, Any]:
-        """The scoring of the scenario's test plan, or the runbook's failure when it has none."""
-        assert self.job is not None
-        scoring = (self.job.get("resultData") or {}).get("scoring")
-        if not isinstance(scoring, dict):
-            fail(f"job {self.job['jobId']} completed without resultData.scoring", "flag")
-        return scoring
 
 
 @pytest.fixture
@@ -372,7 +362,7 @@ def state() -> Iterator[ScenarioState]:
 
 
 @pytest.fixture(scope="session")
-def shared_plan_cache() -> dict[str, dict[str, Any]]:
+def shared_plan_cache() -> dict[str, Job]:
     """One test plan per run for the scenarios that only inspect it (Phase 4 API checklist)."""
     return {}
 

@@ -16,6 +16,15 @@ from readiness.runbook.plan_queue import PlanQueue
 from readiness.target import Target
 
 Progress = Callable[[str, float], None]
+Job = dict[str, Any]  # a plan job as the API answers it
+
+
+def scoring_of(job: Job) -> dict[str, Any]:
+    """The scoring of a test plan's job, or the runbook's failure when it has none."""
+    scoring = (job.get("resultData") or {}).get("scoring")
+    if not isinstance(scoring, dict):
+        fail(f"job {job['jobId']} completed without resultData.scoring", "flag")
+    return scoring
 
 
 @dataclass
