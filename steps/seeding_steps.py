@@ -2,11 +2,10 @@
 
 import json
 import socket
-import tempfile
-from pathlib import Path
 
 from pytest_bdd import given, parsers, then, when
 
+from planning_engine import workspace
 from planning_engine.planner import generate_plan
 from planning_engine.scoring import score_plan
 from readiness.checks import expect
@@ -64,7 +63,7 @@ def bare_database(target: Target, state: ScenarioState) -> None:
 def seed_dump(target: Target, state: ScenarioState, evidence: Evidence) -> None:
     source = target.scratch_database(migrated=True)
     _seed(state, evidence, source)
-    state.dump_file = Path(tempfile.mkdtemp(prefix="seed-dump-")) / "movements_seed_ci.sql"
+    state.dump_file = workspace.scratch("seed-dump-") / "movements_seed_ci.sql"
     _run_ok(state, evidence, "dump-seed", "--out", str(state.dump_file), "--dsn", source)
 
 
@@ -176,7 +175,7 @@ def corrupted_job_result(state: ScenarioState, total: float) -> None:
     squat = {"movement_id": "back-squat", "name": "Back Squat", "category": "strength"}
     plan = generate_plan(RUNBOOK_PLAN_REQUEST, [{**squat, "recommended_rpe": 8}])
     payload = {**score_plan(plan, RUNBOOK_PLAN_REQUEST), "total": total}
-    state.dump_file = Path(tempfile.mkdtemp(prefix="payloads-")) / "payloads.json"
+    state.dump_file = workspace.scratch("payloads-") / "payloads.json"
     state.dump_file.write_text(json.dumps([{"resultData": {"scoring": payload}}]), encoding="utf-8")
 
 

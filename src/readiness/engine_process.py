@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +84,12 @@ class EngineProcess:
         self.stop()
         raise EngineStartError(f"the engine did not answer /health within {within_s:.0f} s")
 
+    def terminate(self) -> None:
+        """Ask the engine to stop (SIGTERM) without waiting, so that several engines drain in
+        parallel; `stop` then waits."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
     def stop(self, timeout_s: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -104,21 +109,24 @@ class EngineProcess:
 
 @contextmanager
 def seeded_engine(env: dict[str, str], workers: int = 4) -> Iterator[tuple[EngineProcess, str]]:
-    """A throwaway Postgres with the foundational library and an engine serving it (benchmarks)."""
+    """A throwaway Postgres with the foundational library and an engine serving it (benchmarks).
+
+    Both live in temp folders of this process, deleted on the way out (see `workspace`)."""
+    from planning_engine import workspace
     from planning_engine.embedded_postgres import EmbeddedPostgres
     from planning_engine.seeding import seed_foundational
 
     server = EmbeddedPostgres.start()
     engine = None
+    logs = workspace.create("engine")
     try:
         dsn = server.create_database("bench")
         with psycopg.connect(dsn) as conn:
             seed_foundational(conn)
-        engine = EngineProcess(
-            dsn, Path(tempfile.mkdtemp()) / "engine.log", env, workers=workers
-        ).start()
+        engine = EngineProcess(dsn, logs / "engine.log", env, workers=workers).start()
         yield engine, dsn
     finally:
         if engine is not None:
             engine.stop()
         server.stop()
+        workspace.remove(logs)

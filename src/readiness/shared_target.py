@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from planning_engine import workspace
 from readiness.config import SuiteConfig
 from readiness.target import Target, boot_embedded
 
@@ -50,9 +51,11 @@ class SharedBoot:
         return {"workdir": str(self.workdir), "secret": self.secret}
 
     def stop(self) -> None:
+        """Stop the target and delete its folder (also when the boot failed half-way)."""
         self._thread.join(timeout=120)
         if self.target is not None:
             self.target.stop()
+        workspace.remove(self.workdir)
 
 
 def _publish(path: Path, content: str) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import psycopg
 
+from planning_engine import workspace
 from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
-from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.config import SuiteConfig, token_subject
 from readiness.engine_log import EngineLog
@@ -30,7 +30,7 @@ SECOND_TOKEN_USER = "the PLANNING_API_TOKEN_2 user"  # an opaque token names no 
 class Target:
     mode: str
     api_url: str
-    dsn: str
+    dsn: str = field(repr=False)  # a DSN may carry a password: never in a repr
     plan_user: str
     log: EngineLog | None
     controlled: bool
@@ -130,10 +130,18 @@ class Target:
         )
 
     def stop(self) -> None:
+        """Stop the engines this handle started (all at once: each takes a moment to drain) and,
+        for the handle that booted the target, its Postgres; then delete the target's temp
+        folder if this process made it. A pytest-xdist worker's handle leaves both to the
+        controller, which owns them."""
+        for engine in self._engines:
+            engine.terminate()
         for engine in reversed(self._engines):
             engine.stop()
         if self._postgres is not None and self._owns_server:
-            self._postgres.stop()
+            self._postgres.stop(discard=True)  # its folder goes with it
+        if self._workdir is not None and self._owns_server:
+            workspace.remove(self._workdir)
 
 
 def _staging_log(config: SuiteConfig) -> EngineLog | None:
@@ -166,14 +174,15 @@ def boot_embedded(
 ) -> Target:
     """Postgres (pgserver) + migrate + seed + `planning-engine serve` with the flag on.
 
+    The server is a copy of the machine's template cluster, whose template database is
+    already migrated (see `embedded_postgres`), so "migrate" is the clone of that database;
+    the seeding runs here, every run, with this checkout's code and data.
     With `await_engine=False` it returns as soon as the engine is spawned; `await_engine()`
     on the target then waits for it to serve."""
-    postgres = EmbeddedPostgres.start(workdir / "pg")
+    postgres = EmbeddedPostgres.start(in_memory=True)  # its own folder; ~150 MB at most
     try:
-        postgres.prepare_template()
-        dsn = postgres.create_database("staging", migrated=False)
+        dsn = postgres.create_database("staging", migrated=True)
         with psycopg.connect(dsn) as conn:
-            migrate(conn)
             seed_foundational(conn, actor="readiness-suite")
         secret = secret or secrets.token_urlsafe(32)
         target = Target(
@@ -194,5 +203,5 @@ def boot_embedded(
             target.await_engine()
         return target
     except BaseException:
-        postgres.stop()
+        postgres.stop(discard=True)
         raise
