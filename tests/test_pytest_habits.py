@@ -75,3 +75,10 @@ def test_last_failed_reruns_only_the_failure_and_cannot_say_go(tmp_path: Path) -
     junit = ET.parse(tmp_path / "reports" / "junit.xml").getroot()
     assert [c.get("name") for c in junit.iter("testcase")] == [NO_TOKEN]  # only the failure ran
     assert "deselected in this run (--lf)" in (tmp_path / "reports" / "verdict.json").read_text()
+
+
+def test_a_run_under_w_error_is_clean(tmp_path: Path) -> None:
+    """No warning of the suite's own making (a platformdirs notice, an unclosed pipe)."""
+    run = run_suite(tmp_path, {}, "-W", "error")
+    assert run.exit_code == 0, run.output[-2000:]
+    assert "Readiness verdict: GO" in run.output

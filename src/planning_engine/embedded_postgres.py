@@ -26,6 +26,7 @@ import subprocess
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -69,6 +70,17 @@ class EmbeddedPostgres:
     @classmethod
     def start(
         cls, data_dir: Path | None = None, from_template: bool = True, in_memory: bool = False
+    ) -> "EmbeddedPostgres":
+        """`_start`, without pgserver's platformdirs notice: where XDG_RUNTIME_DIR is unset (CI,
+        containers) platformdirs warns about the folder of pgserver's own lock file. Nothing
+        to act on, and under `-W error` it would fail every scenario."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="platformdirs")
+            return cls._start(data_dir, from_template, in_memory)
+
+    @classmethod
+    def _start(
+        cls, data_dir: Path | None, from_template: bool, in_memory: bool
     ) -> "EmbeddedPostgres":
         """A server on `data_dir`; if None, on a new temp folder deleted by `stop`, in RAM if
         `in_memory` and there is room (see `workspace`). RAM is for a cluster known to stay

@@ -91,20 +91,28 @@ class EngineProcess:
             self.process.send_signal(signal.SIGTERM)
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._close_stderr()
 
     def kill(self) -> None:
         """SIGKILL: the worker dies holding whatever it claimed."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._close_stderr()
+
+    def _close_stderr(self) -> None:
+        """The pipe that carried a failed start's error: closed, or -W error fails the run."""
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 @contextmanager
