@@ -20,8 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planning_engine import __version__, jobs
-from planning_engine.auth import Unauthorized, verify_token
 from planning_engine.flags import FlagSource, flag_from_environment
+from planning_engine.guard import (
+    ANONYMOUS,
+    SUBJECT_STATE_KEY,
+    AuthFailure,
+    RequestGuard,
+    authenticate,
+)
 from planning_engine.metrics import EngineMetrics
 from planning_engine.migrate import pending_versions
 from planning_engine.settings import ServiceSettings
@@ -95,26 +101,28 @@ def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Malformed request"},
+    400: {
+        "model": ErrorBody,
+        "description": "Malformed request: unparsable JSON, or a header that must be unique"
+        " (Authorization, Idempotency-Key) sent twice",
+    },
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
     403: {"model": ErrorBody, "description": "The token's user may not do this"},
     404: {"model": ErrorBody, "description": "No such job"},
     409: {"model": ErrorBody, "description": "Idempotency key reused with a different body"},
+    413: {"model": ErrorBody, "description": "Body larger than PLANNING_MAX_BODY_BYTES"},
     422: {"model": ErrorBody, "description": "Invalid body: fieldErrors lists each field"},
     503: {"model": ErrorBody, "description": "Database unavailable or schema not applied"},
 }
 GENERATE_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: ERRORS[code] for code in (400, 401, 403, 409, 422, 503)
+    code: ERRORS[code] for code in (400, 401, 403, 409, 413, 422, 503)
 }
-JOB_ERRORS: dict[int | str, dict[str, Any]] = {code: ERRORS[code] for code in (401, 403, 404, 503)}
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: ERRORS[code] for code in (400, 401, 403, 404, 503)
+}
 
-
-class _AuthError(Exception):
-    pass
-
-
+# Documents the scheme in OpenAPI; the token itself is checked by RequestGuard, before the body.
 _bearer = HTTPBearer(auto_error=False)
-ANONYMOUS = ""
 
 
 async def _faulty_result(
@@ -173,22 +181,37 @@ def create_app(
         title="Stream 5 reference planning engine", version=__version__, lifespan=lifespan
     )
 
+    # "no_auth" rehearses an API deployed without authentication: no token means anonymous.
+    allow_anonymous = "no_auth" in settings.faults
+    app.add_middleware(
+        RequestGuard,
+        jwt_secret=settings.jwt_secret,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
+        max_token_ttl_s=settings.max_token_ttl_s,
+        allow_anonymous=allow_anonymous,
+    )
+
     def current_user(
+        request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> str:
-        if credentials is None:
-            if "no_auth" in settings.faults:
-                return ANONYMOUS  # rehearsal of an API deployed without authentication
-            raise _AuthError("a bearer token is required")
-        try:
-            return verify_token(credentials.credentials, settings.jwt_secret)
-        except Unauthorized:
-            raise _AuthError("the bearer token is invalid or expired") from None
+        """The subject RequestGuard verified before the body was read (checked again only if
+        the route is reached some other way)."""
+        verified = request.scope.get("state", {}).get(SUBJECT_STATE_KEY)
+        if isinstance(verified, str):
+            return verified
+        return authenticate(
+            request.headers.get("authorization"),
+            settings.jwt_secret,
+            settings.max_token_ttl_s,
+            allow_anonymous,
+        )
 
     User = Annotated[str, Depends(current_user)]
 
-    @app.exception_handler(_AuthError)
-    async def _unauthorized(request: Request, exc: _AuthError) -> JSONResponse:
+    @app.exception_handler(AuthFailure)
+    async def _unauthorized(request: Request, exc: AuthFailure) -> JSONResponse:
         response = _error(401, "unauthorized", str(exc))
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
@@ -200,6 +223,8 @@ def create_app(
             400: "malformed_request",
             404: "not_found",
             405: "method_not_allowed",
+            408: "request_timeout",
+            413: "payload_too_large",
             415: "unsupported_media_type",
         }
         response = _error(
@@ -250,7 +275,8 @@ def create_app(
     async def generate(
         body: GenerateRequest,
         user: User,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+        # Blank is refused, not stored: '' would be a key shared by every blank request.
+        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
     ) -> Any:
         user = body.userId if user == ANONYMOUS else user
         if body.userId != user:

@@ -1,10 +1,13 @@
 """Bearer tokens: HS256 JWTs whose subject is the user id."""
 
+import math
 import time
 
 import jwt
 
 ALGORITHM = "HS256"
+DEFAULT_MAX_TTL_S = 24 * 3600.0
+_TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
 class Unauthorized(Exception):
@@ -18,14 +21,29 @@ def mint_token(user_id: str, secret: str, ttl_seconds: int = 3600) -> str:
     )
 
 
-def verify_token(token: str, secret: str) -> str:
-    """The token's subject; anything but a valid, unexpired HS256 token with a subject is refused."""
+def _numeric_date(value: object) -> bool:
+    """RFC 7519 NumericDate: a JSON number. PyJWT accepts anything int() takes ("4102444800",
+    1e30), which lets a validly signed but malformed token live for ever."""
+    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def verify_token(token: str, secret: str, max_ttl_s: float = DEFAULT_MAX_TTL_S) -> str:
+    """The token's subject; anything but a valid, unexpired HS256 token with a subject, numeric
+    time claims and a lifetime of at most `max_ttl_s` (exp - iat, and exp - now) is refused."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
         )
     except jwt.PyJWTError as error:
         raise Unauthorized(type(error).__name__) from None
+    for name in _TIME_CLAIMS:
+        if name in claims and not _numeric_date(claims[name]):
+            raise Unauthorized(f"{name} is not a number")
+    expires = claims["exp"]
+    if expires - time.time() > max_ttl_s:
+        raise Unauthorized("expires too far in the future")
+    if "iat" in claims and expires - claims["iat"] > max_ttl_s:
+        raise Unauthorized("lifetime too long")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise Unauthorized("empty subject")

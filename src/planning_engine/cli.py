@@ -6,7 +6,6 @@ cause and a fix on stderr with a non-zero exit; a traceback is never the only ex
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -53,20 +52,27 @@ def _migrate(args: argparse.Namespace) -> int:
 @command("import-movements")
 def _import_movements(args: argparse.Namespace) -> int:
     from planning_engine.importer import import_movements, log_refused_import, record_run
-    from planning_engine.movement_file import read_movement_file
+    from planning_engine.movement_file import MovementFile
 
     path = Path(args.file)
-    with _open(args) as conn:
+    dsn = resolve_dsn(args.dsn)
+    with connect(dsn) as conn:
         try:
-            records = read_movement_file(path, args.format)
             summary = import_movements(
-                conn, records, actor=args.actor, publish=not args.no_publish, dry_run=args.dry_run
+                conn,
+                MovementFile(path, args.format),
+                actor=args.actor,
+                publish=not args.no_publish,
+                dry_run=args.dry_run,
             )
-        except InvalidInput as error:
-            log_refused_import(path.name, args.actor, error)
+        except Exception as error:
+            # Whatever broke it, a refused file is one clear error, a log line and (unless a
+            # dry run) a ledger row: the runbook's log check and the failures metric see it.
+            refusal = _import_failure(error, dsn)
+            log_refused_import(path.name, args.actor, refusal)
             if not args.dry_run:
-                _record_failure(conn, args.actor, path.name, str(error))
-            raise
+                _record_failure(conn, dsn, args.actor, path.name, str(refusal))
+            raise refusal from None
         if not args.dry_run:
             record_run(conn, actor=args.actor, source=path.name, summary=summary, error=None)
     verb = "would be" if args.dry_run else "were"
@@ -80,12 +86,56 @@ def _import_movements(args: argparse.Namespace) -> int:
     return 0
 
 
-def _record_failure(conn: psycopg.Connection, actor: str, source: str, error: str) -> None:
+def _import_failure(error: Exception, dsn: str) -> EngineError:
+    """Any exception of an import as the engine's error: a cause naming what happened (a
+    statement timeout is not a connection timeout) and the fact that nothing was written."""
+    if isinstance(error, EngineError):
+        return error
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return _statement_timeout(error)
+    if isinstance(error, psycopg.OperationalError):
+        return explain_connection_failure(dsn, error)
+    if isinstance(error, psycopg.Error):
+        return EngineError(
+            f"database error: {_first_line(error)}", "nothing was written; check the message above"
+        )
+    return EngineError(
+        f"the import failed: {type(error).__name__}: {_first_line(error)}",
+        "nothing was written; check the file, and report this message if it looks valid",
+    )
+
+
+def _first_line(error: Exception) -> str:
+    from planning_engine.safe_json import printable
+
+    text = str(error).strip()
+    return printable(text.splitlines()[0] if text else repr(error), 300)
+
+
+def _statement_timeout(error: psycopg.Error) -> EngineError:
+    from planning_engine.database import STATEMENT_TIMEOUT_MS
+
+    return EngineError(
+        f"Postgres cancelled a statement after the {STATEMENT_TIMEOUT_MS / 1000:g} s "
+        f"statement_timeout ({_first_line(error)})",
+        "nothing was written; the database is slow or the work too large: "
+        "check the server's load, or split the file",
+    )
+
+
+def _record_failure(
+    conn: psycopg.Connection, dsn: str, actor: str, source: str, error: str
+) -> None:
+    """The ledger is best effort; the import error itself is what the user must see. A
+    connection the failure broke is replaced by a new one."""
     from planning_engine.importer import record_run
 
-    # The ledger is best effort; the import error itself is what the user must see.
-    with contextlib.suppress(psycopg.Error):
-        record_run(conn, actor=actor, source=source, summary=None, error=error)
+    with contextlib.suppress(psycopg.Error, EngineError):
+        if conn.closed or conn.broken:
+            with connect(dsn) as fresh:
+                record_run(fresh, actor=actor, source=source, summary=None, error=error)
+        else:
+            record_run(conn, actor=actor, source=source, summary=None, error=error)
 
 
 @command("seed")
@@ -131,22 +181,15 @@ def _restore_seed(args: argparse.Namespace) -> int:
 
 @command("validate-scoring")
 def _validate_scoring(args: argparse.Namespace) -> int:
+    from planning_engine import safe_json
     from planning_engine.contract import payloads_in, validate_scoring
+    from planning_engine.movement_file import MAX_BYTES_VARIABLE, max_import_bytes
 
     path = Path(args.file)
-    if not path.is_file():
-        raise InvalidInput(f"payload file {path} not found", fix="check the path passed to --file")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        where = (
-            f" at line {error.lineno}, column {error.colno}"
-            if isinstance(error, json.JSONDecodeError)
-            else ""
-        )
-        raise InvalidInput(
-            f"{path.name} is not valid JSON{where}", fix="fix the file and run again"
-        ) from None
+    # Read like a movement file: size-capped, UTF-8, and hostile JSON (deep nesting, lone
+    # surrogates, 5,000-digit numbers) refused with a message instead of a traceback.
+    text = safe_json.read_text(path, max_import_bytes(), "payload file", MAX_BYTES_VARIABLE)
+    document = safe_json.loads(text, path.name, syntax_detail=False)
     payloads = payloads_in(document)
     if not payloads:
         raise InvalidInput(
@@ -304,6 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args)
     except EngineError as error:
         _report(error)
+        return 1
+    except psycopg.errors.QueryCanceled as error:  # an OperationalError, but not a lost server
+        _report(_statement_timeout(error))
         return 1
     except psycopg.OperationalError as error:
         _report(explain_connection_failure(resolve_dsn(getattr(args, "dsn", None)), error))

@@ -26,8 +26,12 @@ class SchemaMissing(EngineError):
 
 
 class InvalidInput(EngineError):
-    """A file or payload that cannot be accepted; `problems` lists every finding."""
+    """A file or payload that cannot be accepted. `problems` lists the findings shown (the first
+    ones, when there are very many); `count` is how many there are in all."""
 
-    def __init__(self, cause: str, problems: list[str] | None = None, fix: str = "") -> None:
+    def __init__(
+        self, cause: str, problems: list[str] | None = None, fix: str = "", count: int | None = None
+    ) -> None:
         super().__init__(cause, fix)
         self.problems = problems or []
+        self.count = count if count is not None else (len(self.problems) or 1)

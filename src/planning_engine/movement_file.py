@@ -1,16 +1,24 @@
-"""Reading and validating a movement file, before anything touches the database.
+"""Reading and validating a movement file, before anything is published.
 
 Everything wrong with a file is collected and reported together (record index, movement id,
-field path), because a curator fixing a 500-row CSV should not discover errors one per run.
+field path), because a curator fixing a 500-row CSV should not discover errors one per run;
+but only the first MAX_LISTED_PROBLEMS are kept in full, with a count of the rest, so that a
+file of a million broken records costs neither a gigabyte nor a million lines of output.
+
+The file is read once and its records stream out one at a time (`MovementFile`): a 50 MB file
+never exists as a list of a million dicts. Duplicate ids and names are found by the importer
+in Postgres, where the staged batch already is.
 """
 
 import csv
 import hashlib
-import io
+import itertools
 import json
 import math
 import os
-from collections.abc import Iterable
+import re
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,27 +27,37 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
+from planning_engine import safe_json
 from planning_engine.errors import InvalidInput
 from planning_engine.resources import MOVEMENT_SCHEMA, load_schema
 
 MAX_BYTES_VARIABLE = "PLANNING_IMPORT_MAX_BYTES"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MAX_LISTED_PROBLEMS = 50
 LIST_FIELDS = ("modalities", "equipment", "primary_muscles", "secondary_muscles", "tags")
 OBJECT_FIELDS = ("instructions", "metadata")
 _FORMATS = {".json": "json", ".csv": "csv"}
+_FIX = "correct the listed records; nothing was written"
 
 
 @dataclass(frozen=True)
 class MovementRecord:
-    """One valid movement, normalised so that JSON and CSV sources hash identically."""
+    """One valid movement, normalised so that JSON and CSV sources hash identically.
+    `canonical` is the JSON the hash is taken of, and what is staged."""
 
     index: int
     payload: dict[str, Any]
     content_hash: str
+    canonical: str
 
     @property
     def movement_id(self) -> str:
         return str(self.payload["movement_id"])
+
+    @property
+    def name_key(self) -> str:
+        """What two names must not share within a file: case-insensitive."""
+        return str(self.payload["name"]).casefold()
 
 
 def movement_schema() -> dict[str, Any]:
@@ -54,19 +72,175 @@ def movement_validator() -> Draft202012Validator:
 
 @cache
 def _fast_check() -> Any:
-    """The same schema compiled to Python (~12 us a record); only valid records skip the slow path."""
+    """The same schema compiled to Python by fastjsonschema (~16 us a record)."""
     return fastjsonschema.compile(movement_schema())
 
 
-def schema_errors(record: Any) -> list[Any]:
+class _Unsupported(Exception):
+    pass
+
+
+Predicate = Callable[[Any], bool]
+_MISSING = object()
+_ANNOTATIONS = {"$schema", "$id", "title", "description", "$defs", "$comment", "examples"}
+_TYPE_TESTS = {
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "string": "isinstance({v}, str)",
+    "number": "(isinstance({v}, (int, float)) and not isinstance({v}, bool))",
+}
+
+
+class _SchemaCompiler:
+    """Compiles the JSON Schema subset the movement schema uses into one Python function that
+    answers True only for instances the schema accepts (~4 us a record, against ~16 us for
+    fastjsonschema, whose uniqueItems check builds a closure per call). False means "ask the
+    reference validator": an unusual but valid record (a label list of non-strings) is still
+    judged right. Values from the schema enter the code as constants, never as source text."""
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.root = root
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {"_MISSING": _MISSING}
+        self.names = 0
+        self.expanding: set[str] = set()
+
+    def constant(self, value: Any) -> str:
+        name = f"_c{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def variable(self) -> str:
+        self.names += 1
+        return f"_v{self.names}"
+
+    def emit(self, line: str, depth: int) -> None:
+        self.lines.append("    " * depth + line)
+
+    def refuse_unless(self, condition: str, depth: int) -> None:
+        self.emit(f"if not ({condition}): return False", depth)
+
+    def compile(self) -> Predicate:
+        self.emit("def check(_v0):", 0)
+        self.schema(self.root, "_v0", 1)
+        self.emit("return True", 1)
+        namespace = dict(self.constants)
+        exec("\n".join(self.lines), namespace)
+        return namespace["check"]  # type: ignore[no-any-return]
+
+    def schema(self, schema: dict[str, Any], v: str, depth: int) -> None:
+        kind = schema.get("type")
+        if kind is not None:
+            if not isinstance(kind, str) or kind not in _TYPE_TESTS:
+                raise _Unsupported(f"type {kind!r}")
+            self.refuse_unless(_TYPE_TESTS[kind].format(v=v), depth)
+
+        def applies(to: str, condition: str) -> None:
+            """A keyword constrains only instances of its type: skipped when the type is known
+            to differ, unguarded when it is known to match."""
+            if kind is None:
+                self.refuse_unless(f"not {_TYPE_TESTS[to].format(v=v)} or ({condition})", depth)
+            elif kind == to:
+                self.refuse_unless(condition, depth)
+
+        # items first: uniqueItems can then rely on the items being strings
+        ordered = sorted(schema.items(), key=lambda item: item[0] != "items")
+        for keyword, value in ordered:
+            if keyword in _ANNOTATIONS or keyword in ("type", "properties", "additionalProperties"):
+                continue
+            if keyword == "$ref":
+                if not (isinstance(value, str) and value.startswith("#/$defs/")):
+                    raise _Unsupported(f"$ref {value!r}")
+                if value in self.expanding:
+                    raise _Unsupported("recursive $ref")
+                self.expanding.add(value)
+                self.schema(self.root["$defs"][value.removeprefix("#/$defs/")], v, depth)
+                self.expanding.discard(value)
+            elif keyword == "allOf":
+                for sub in value:
+                    self.schema(sub, v, depth)
+            elif keyword == "enum":
+                if not all(isinstance(x, str) for x in value):
+                    raise _Unsupported("enum of non-strings")  # True == 1 in Python
+                allowed = self.constant(frozenset(value))
+                self.refuse_unless(
+                    f"{_TYPE_TESTS['string'].format(v=v)} and {v} in {allowed}", depth
+                )
+            elif keyword == "pattern":
+                search = self.constant(re.compile(value).search)  # jsonschema searches too
+                applies("string", f"{search}({v}) is not None")
+            elif keyword in ("minLength", "maxLength", "minItems", "maxItems"):
+                op = ">=" if keyword.startswith("min") else "<="
+                to = "string" if keyword.endswith("Length") else "array"
+                applies(to, f"len({v}) {op} {self.constant(value)}")
+            elif keyword in ("minimum", "maximum"):
+                # jsonschema's own test (so NaN passes here as there: see _value_problems)
+                op = "<" if keyword == "minimum" else ">"
+                applies("number", f"not {v} {op} {self.constant(value)}")
+            elif keyword == "uniqueItems":
+                if value is not True:
+                    raise _Unsupported("uniqueItems false")
+                # set() equality is JSON equality for strings only; other items are "unsure".
+                items = schema.get("items", {})
+                strings = isinstance(items, dict) and items.get("type") == "string"
+                every_string = "" if strings else f"all(type(i) is str for i in {v}) and "
+                applies("array", f"{every_string}len(set({v})) == len({v})")
+            elif keyword == "required":
+                applies("object", f"{self.constant(frozenset(value))} <= {v}.keys()")
+            elif keyword == "items" and isinstance(value, dict):
+                item = self.variable()
+                self.emit(f"if {_TYPE_TESTS['array'].format(v=v)}:", depth)
+                self.emit(f"for {item} in {v}:", depth + 1)
+                self.schema(value, item, depth + 2)
+            else:
+                raise _Unsupported(keyword)
+        self.properties(schema, v, depth)
+
+    def properties(self, schema: dict[str, Any], v: str, depth: int) -> None:
+        properties = schema.get("properties", {})
+        closed = schema.get("additionalProperties", True)
+        if closed not in (True, False):
+            raise _Unsupported("additionalProperties schema")
+        if not properties and closed is True:
+            return
+        self.emit(f"if {_TYPE_TESTS['object'].format(v=v)}:", depth)
+        self.emit("pass", depth + 1)
+        if closed is False:
+            self.refuse_unless(f"{v}.keys() <= {self.constant(frozenset(properties))}", depth + 1)
+        for name, sub in properties.items():
+            value = self.variable()
+            self.emit(f"{value} = {v}.get({self.constant(name)}, _MISSING)", depth + 1)
+            self.emit(f"if {value} is not _MISSING:", depth + 1)
+            self.emit("pass", depth + 2)
+            self.schema(sub, value, depth + 2)
+
+
+@cache
+def _quick_check() -> Predicate:
+    """Valid records skip both other validators (~4 us a record). Compiled from the schema file
+    itself; a schema using a keyword this compiler does not know falls back to fastjsonschema."""
     try:
-        _fast_check()(record)
+        return _SchemaCompiler(movement_schema()).compile()
+    except _Unsupported:
+        fast = _fast_check()
+
+        def fallback(record: Any) -> bool:
+            try:
+                fast(record)
+            except fastjsonschema.JsonSchemaException:
+                return False
+            return True
+
+        return fallback
+
+
+def schema_errors(record: Any) -> list[Any]:
+    """The schema's errors for `record`, sorted by path; [] when it is valid."""
+    if _quick_check()(record):
         return []
-    except fastjsonschema.JsonSchemaException as fast_error:
-        errors = sorted(
-            movement_validator().iter_errors(record), key=lambda e: list(e.absolute_path)
-        )
-        return errors or [fast_error]
+    # At most a listing's worth: a record with a 500,000-item list has as many errors.
+    errors = itertools.islice(movement_validator().iter_errors(record), MAX_LISTED_PROBLEMS)
+    return sorted(errors, key=lambda e: list(e.absolute_path))
 
 
 def max_import_bytes() -> int:
@@ -93,72 +267,357 @@ def detect_format(path: Path, explicit: str | None) -> str:
         ) from None
 
 
+class Problems:
+    """The first problems in full and a count of the invalid records: the memory this takes is
+    bounded by the listing, not by the number of errors in the file."""
+
+    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
+        self.limit = limit
+        self.listed: list[str] = []
+        self.invalid_records = 0
+        self.unlisted = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self.listed) >= self.limit
+
+    def __bool__(self) -> bool:
+        return self.invalid_records > 0
+
+    def add_record(self, problems: list[str]) -> None:
+        """One invalid record and its problems (an empty list when the listing is full and the
+        record was only counted)."""
+        self.invalid_records += 1
+        room = max(0, self.limit - len(self.listed))
+        self.listed.extend(safe_json.printable(p, 400) for p in problems[:room])
+        self.unlisted += max(0, len(problems) - room) or (0 if problems else 1)
+
+    def add_unlisted_records(self, count: int) -> None:
+        """Invalid records only counted: the listing is full."""
+        self.invalid_records += count
+        self.unlisted += count
+
+    def refusal(self, source: str, total: int) -> InvalidInput:
+        shown = list(self.listed)
+        if self.unlisted:
+            shown.append(
+                f"... and more: only the first {len(self.listed)} problems are listed "
+                f"({self.invalid_records} of {total} records are invalid)"
+            )
+        return InvalidInput(
+            f"{source}: {self.invalid_records} of {total} record(s) invalid, nothing was imported",
+            shown,
+            _FIX,
+            count=self.invalid_records,
+        )
+
+
+class MovementFile:
+    """A movement file read once: iterating yields its valid records, normalised, one at a time,
+    while the problems of the others collect in `problems`. File-level faults (size, encoding,
+    syntax, shape) raise InvalidInput as soon as they are met."""
+
+    def __init__(self, path: Path, fmt: str | None = None, max_bytes: int | None = None) -> None:
+        limit = max_bytes if max_bytes is not None else max_import_bytes()
+        self.source = path.name
+        self._text: str | None = safe_json.read_text(
+            path, limit, "movement file", MAX_BYTES_VARIABLE
+        )
+        self.kind = detect_format(path, fmt)
+        self.problems = Problems()
+        self.total = 0
+
+    def __iter__(self) -> Iterator[MovementRecord]:
+        if self._text is None:
+            raise RuntimeError("a MovementFile is read once")
+        text, self._text = self._text, None  # released when the records have streamed out
+        raw_records = (
+            _json_records(text, self.source)
+            if self.kind == "json"
+            else _csv_records(text, self.source)
+        )
+        problems = self.problems
+        quick = _quick_check()
+        full = problems.full
+        index = -1
+        # The loop a 50 MB file of broken records runs 26 million times: once the listing is
+        # full, an invalid record costs the quick check and a count, nothing more.
+        try:
+            for index, raw in enumerate(raw_records):
+                if type(raw) is _CellProblems:
+                    problems.add_record([] if full else raw)
+                elif quick(raw) and not _value_problems("", raw):
+                    try:
+                        yield _normalise(index, raw)
+                        continue
+                    except UnicodeEncodeError:  # a lone surrogate or NUL: diagnosed below
+                        problems.add_record([] if full else _diagnose(index, raw))
+                elif full:
+                    problems.invalid_records += 1
+                    problems.unlisted += 1
+                    continue
+                else:
+                    problems.add_record(_diagnose(index, raw))
+                full = problems.full
+        finally:
+            self.total = index + 1
+
+    def raise_if_invalid(self) -> None:
+        """After iterating: refuse the file if any record was invalid or there was none."""
+        if self.problems:
+            raise self.problems.refusal(self.source, self.total)
+        if self.total == 0:
+            raise InvalidInput(
+                f"{self.source}: the file holds no movements, nothing was imported",
+                ["the file holds no movements"],
+                _FIX,
+            )
+
+
 def read_movement_file(
     path: Path, fmt: str | None = None, max_bytes: int | None = None
 ) -> list[MovementRecord]:
-    """Parse, validate and normalise every record, or raise InvalidInput listing all problems."""
-    limit = max_bytes if max_bytes is not None else max_import_bytes()
-    text = _read_text(path, limit)
-    kind = detect_format(path, fmt)
-    raw_records = _parse_json(text, path) if kind == "json" else _parse_csv(text, path)
-    return validate_records(raw_records, source=path.name)
+    """Every valid record of a (small) file as a list, or InvalidInput listing the problems.
+    Duplicate ids and names are refused by `import_movements`."""
+    movement_file = MovementFile(path, fmt, max_bytes)
+    records = list(movement_file)
+    movement_file.raise_if_invalid()
+    return records
 
 
-def _read_text(path: Path, limit: int) -> str:
-    if not path.is_file():
-        raise InvalidInput(f"movement file {path} not found", fix="check the path passed to --file")
-    size = path.stat().st_size
-    if size > limit:
-        raise InvalidInput(
-            f"{path.name} is {size} bytes, above the import limit of {limit} bytes",
-            fix=f"split the file, or raise {MAX_BYTES_VARIABLE}",
-        )
-    if size == 0:
-        raise InvalidInput(f"{path.name} is empty", fix="export the movements again")
+# --- JSON -------------------------------------------------------------------------------------
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# After an array element: its delimiter, and the whitespace either side of it (for a ']' the
+# whitespace after is the document's or the enclosing object's, which skip() accepts too).
+_AFTER_ELEMENT = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
+
+
+MAX_VALUE_CHARS = 1 << 20
+
+
+class ValueTooLarge(Exception):
+    """A JSON value (a record, or another member of the file's object) beyond MAX_VALUE_CHARS."""
+
+    def __init__(self, pos: int) -> None:
+        super().__init__(pos)
+        self.pos = pos
+
+
+class _JsonReader:
+    """Walks a JSON text one value at a time with json's own scanner, so that a list of a
+    million records is never built; `pos` is where the last structure walked ended."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # No parse_int hook here (a Python call per integer: 13 s for a file of 26 million
+        # zeros); a number beyond int()'s 4,300 digits raises ValueError, reported below.
+        self.decoder = json.JSONDecoder()
+        self.pos = 0
+        self.started = 0  # where the value being decoded begins, for errors without a position
+
+    def skip(self, pos: int) -> int:
+        return _WHITESPACE.match(self.text, pos).end()  # type: ignore[union-attr]
+
+    def value(self, pos: int) -> Any:
+        """The value at `pos`; `pos` moves past it.
+
+        json builds a value whole, at up to ~25 bytes of memory a byte of text (`[[],[],...]`),
+        so a single 50 MB record would cost a gigabyte. The value is therefore decoded from a
+        window of the text that grows (4 KB, 32 KB, ...) until it holds the whole value, and a
+        value that does not fit in MAX_VALUE_CHARS is refused: a movement record is a few KB."""
+        self.started = pos
+        text = self.text
+        window = 4096
+        while True:
+            stop = pos + window
+            if stop >= len(text):  # the rest fits: decode in place, errors exact
+                value, self.pos = self.decoder.raw_decode(text, pos)
+                return value
+            piece = text[pos:stop]
+            try:
+                value, end = self.decoder.raw_decode(piece)
+            except json.JSONDecodeError as error:
+                cut = error.pos >= len(piece) - 16 or error.msg.startswith("Unterminated string")
+                if not cut:  # the same error the whole text has, at the same place
+                    raise json.JSONDecodeError(error.msg, text, pos + error.pos) from None
+            else:
+                self.pos = pos + end
+                return value
+            if window >= MAX_VALUE_CHARS:
+                raise ValueTooLarge(pos)
+            window *= 8
+
+    def array(self, pos: int) -> Iterator[Any]:
+        """The elements of the array opening at `pos`, then `pos` past its closing bracket."""
+        text = self.text
+        pos = self.skip(pos + 1)
+        if text.startswith("]", pos):
+            self.pos = pos + 1
+            return
+        value = self.value
+        decode = self.decoder.raw_decode
+        after = _AFTER_ELEMENT.match
+        while True:
+            if text.startswith(("[", "{"), pos):
+                yield value(pos)
+                end = self.pos
+            else:  # a scalar costs no more memory than its text: no window needed
+                self.started = pos
+                scalar, end = decode(text, pos)
+                yield scalar
+            match = after(text, end)
+            if match is None:  # neither ',' nor ']' after the element
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, self.skip(end))
+            pos = match.end()
+            if match.group(1) == "]":
+                self.pos = pos
+                return
+
+    def members(self, pos: int) -> Iterator[tuple[str, int]]:
+        """(key, position of its value) of the object opening at `pos`; the caller walks each
+        value (moving `pos` past it) before asking for the next key."""
+        text = self.text
+        pos = self.skip(pos + 1)
+        if text.startswith("}", pos):
+            self.pos = pos + 1
+            return
+        while True:
+            if not text.startswith('"', pos):
+                raise json.JSONDecodeError(
+                    "Expecting property name enclosed in double quotes", text, pos
+                )
+            key = self.value(pos)
+            pos = self.skip(self.pos)
+            if not text.startswith(":", pos):
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+            yield key, self.skip(pos + 1)
+            pos = self.skip(self.pos)
+            delimiter = text[pos : pos + 1]
+            if delimiter == "}":
+                self.pos = pos + 1
+                return
+            if delimiter != ",":
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos = self.skip(pos + 1)
+
+    def end(self) -> None:
+        """Only whitespace may follow the document."""
+        pos = self.skip(self.pos)
+        if pos != len(self.text):
+            raise json.JSONDecodeError("Extra data", self.text, pos)
+
+
+def _json_records(text: str, source: str) -> Iterator[Any]:
+    """The records of `[...]` or `{"movements": [...], ...}`, parsed one element at a time,
+    with the messages and positions json.loads gives for the same syntax errors."""
+    reader = _JsonReader(text)
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInput(
-            f"{path.name} is not UTF-8 (byte {error.start})", fix="save the file as UTF-8"
-        ) from None
-
-
-def _parse_json(text: str, path: Path) -> list[Any]:
-    try:
-        document = json.loads(text)
+        pos = reader.skip(0)
+        opening = text[pos : pos + 1]
+        if opening == "[":
+            yield from reader.array(pos)
+        elif opening == "{":
+            found = False
+            for key, value_pos in reader.members(pos):
+                if key == "movements" and text.startswith("[", value_pos):
+                    if found:
+                        raise InvalidInput(
+                            f"{source} has more than one 'movements' list",
+                            fix="keep one 'movements' key",
+                        )
+                    found = True
+                    yield from reader.array(value_pos)
+                else:
+                    reader.value(value_pos)
+            reader.end()
+            if not found:
+                _raise_shape(source)
+        else:
+            reader.value(pos)
+            reader.end()
+            _raise_shape(source)
+        reader.end()
     except json.JSONDecodeError as error:
         raise InvalidInput(
-            f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, "
-            f"column {error.colno}",
+            f"{source} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
             fix="fix the JSON syntax at that position",
         ) from None
-    if isinstance(document, dict) and isinstance(document.get("movements"), list):
-        return list(document["movements"])
-    if isinstance(document, list):
-        return document
+    except ValueError:  # not a JSONDecodeError (caught above): int()'s digit limit
+        where, digits = safe_json.long_number(text, reader.started, sys.get_int_max_str_digits())
+        raise InvalidInput(
+            f"{source}: the number at {safe_json.position(text, where)} has {digits} digits "
+            f"(at most {sys.get_int_max_str_digits()} are accepted), nothing was imported",
+            fix="correct the number",
+        ) from None
+    except ValueTooLarge as error:
+        raise InvalidInput(
+            f"{source}: the value at {safe_json.position(text, error.pos)} is not complete "
+            f"within {MAX_VALUE_CHARS // 1024} KB, nothing was imported",
+            fix="a movement record is a few KB: the file is broken, or not a movement export",
+        ) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{source}: the value at {safe_json.position(text, reader.started)} nests arrays or "
+            f"objects more than {safe_json.MAX_DEPTH} levels deep, nothing was imported",
+            fix="a movement nests 3 levels at most: correct that record",
+        ) from None
+
+
+def _raise_shape(source: str) -> None:
     raise InvalidInput(
-        f"{path.name} holds neither a list of movements nor an object with a 'movements' list",
+        f"{source} holds neither a list of movements nor an object with a 'movements' list",
         fix='wrap the records as {"movements": [...]} or as a JSON array',
     )
 
 
-def _parse_csv(text: str, path: Path) -> list[Any]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    records: list[Any] = []
-    problems: list[str] = []
+# --- CSV --------------------------------------------------------------------------------------
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+MAX_LINE_CHARS = 1 << 20
+
+
+class LineTooLong(Exception):
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def _lines(text: str) -> Iterator[str]:
+    """Lines with their endings, split like a file opened with newline='' (what csv expects),
+    one at a time: io.StringIO would hold the text again, at four bytes a character. A line
+    longer than MAX_LINE_CHARS is refused: csv would split it into a list of millions of cells
+    (a movement row is a few KB; csv's own limit is on one field, not on a row)."""
+    for number, match in enumerate(_LINE.finditer(text), start=1):
+        line = match.group()
+        if len(line) > MAX_LINE_CHARS:
+            raise LineTooLong(number)
+        yield line
+
+
+class _CellProblems(list[str]):
+    """What a CSV row whose cells cannot be read yields instead of a record."""
+
+
+def _csv_records(text: str, source: str) -> Iterator[Any]:
+    reader = csv.DictReader(_lines(text), strict=True)
     try:
         for row_number, row in enumerate(reader):
-            record, row_problems = _csv_row_to_record(row, row_number)
-            records.append(record)
-            problems.extend(row_problems)
+            record, problems = _csv_row_to_record(row, row_number)
+            yield _CellProblems(problems) if problems else record
     except csv.Error as error:
         raise InvalidInput(
-            f"{path.name} is not valid CSV: {error} (line {reader.line_num})",
+            f"{source} is not valid CSV: {error} (line {reader.line_num})",
             fix="check the quoting on that line",
         ) from None
-    if problems:
-        raise InvalidInput(f"{path.name} has {len(problems)} invalid cell(s)", problems, _FIX)
-    return records
+    except LineTooLong as error:
+        raise InvalidInput(
+            f"{source}: line {error.number} is longer than {MAX_LINE_CHARS // 1024} KB, "
+            "nothing was imported",
+            fix="a movement row is a few KB: the file is broken, or not a movement export",
+        ) from None
 
 
 def _csv_row_to_record(row: dict[str | None, Any], index: int) -> tuple[dict[str, Any], list[str]]:
@@ -175,61 +634,55 @@ def _csv_row_to_record(row: dict[str | None, Any], index: int) -> tuple[dict[str
             record[column] = [item.strip() for item in cell.split("|") if item.strip()]
         elif column in OBJECT_FIELDS:
             try:
-                record[column] = json.loads(cell)
+                record[column] = safe_json.decoder().decode(cell)
             except json.JSONDecodeError as error:
                 problems.append(f"movements[{index}].{column}: not a JSON object ({error.msg})")
+            except safe_json.NumberTooLong as error:
+                problems.append(f"movements[{index}].{column}: holds {error}")
+            except RecursionError:
+                problems.append(
+                    f"movements[{index}].{column}: nested more than {safe_json.MAX_DEPTH} levels"
+                )
         elif column == "recommended_rpe":
             try:
                 record[column] = float(cell)
             except ValueError:
-                problems.append(f"movements[{index}].recommended_rpe: {cell!r} is not a number")
+                problems.append(
+                    f"movements[{index}].recommended_rpe: {safe_json.printable(repr(cell))} "
+                    "is not a number"
+                )
         else:
             record[column] = cell
     return record, problems
 
 
-_FIX = "correct the listed records; nothing was written"
+# --- one record -------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def validate_records(raw_records: Iterable[Any], source: str = "input") -> list[MovementRecord]:
-    problems: list[str] = []
-    records: list[MovementRecord] = []
-    seen_ids: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
-    for index, raw in enumerate(raw_records):
-        label = _record_label(index, raw)
-        errors = schema_errors(raw)
-        for error in errors:
-            path = getattr(error, "absolute_path", [])
-            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-            problems.append(f"{label}{field}: {_describe(error)}")
-        if errors:
-            continue
-        if value_problems := _value_problems(label, raw):
-            problems.extend(value_problems)
-            continue
-        movement_id, name = raw["movement_id"], raw["name"].strip()
-        if movement_id in seen_ids:
-            problems.append(f"{label}.movement_id: duplicate of movements[{seen_ids[movement_id]}]")
-        if name.casefold() in seen_names:
-            problems.append(
-                f"{label}.name: {name!r} duplicates movements[{seen_names[name.casefold()]}]"
-            )
-        seen_ids.setdefault(movement_id, index)
-        seen_names.setdefault(name.casefold(), index)
-        records.append(_normalise(index, raw))
-    if not records and not problems:
-        problems.append("the file holds no movements")
-    if problems:
-        raise InvalidInput(
-            f"{source}: {len(problems)} problem(s) found, nothing was imported", problems, _FIX
-        )
-    return records
+def _diagnose(index: int, raw: Any) -> list[str]:
+    """Every problem of an invalid record, with its path (~200 us: the reference validator)."""
+    label = _record_label(index, raw)
+    if hostile := safe_json.hostile_content(raw, root=label):
+        return [hostile]
+    errors = schema_errors(raw)
+    if not errors:
+        return _value_problems(label, raw)
+    problems = []
+    for error in errors:
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        problems.append(f"{label}{field}: {_describe(error)}")
+    return problems
 
 
 def _value_problems(label: str, raw: dict[str, Any]) -> list[str]:
     """What the schema lets through but the library cannot store faithfully."""
     problems = []
+    if not _SLUG.fullmatch(raw["movement_id"]):
+        # The schema's pattern is searched with Python's `$`, which also matches before a
+        # trailing newline; the library's CHECK does not.
+        problems.append(f"{label}.movement_id: {raw['movement_id']!r} is not a slug")
     if not raw["name"].strip():
         problems.append(f"{label}.name: is blank")
     rpe = raw["recommended_rpe"]
@@ -244,20 +697,28 @@ def _value_problems(label: str, raw: dict[str, Any]) -> list[str]:
 
 def _record_label(index: int, raw: Any) -> str:
     movement_id = raw.get("movement_id") if isinstance(raw, dict) else None
-    return f"movements[{index}]" + (f" ({movement_id})" if isinstance(movement_id, str) else "")
+    shown = f" ({safe_json.printable(movement_id, 80)})" if isinstance(movement_id, str) else ""
+    return f"movements[{index}]{shown}"
 
 
 def _describe(error: Any) -> str:
     if getattr(error, "validator", None) == "additionalProperties":
         return f"unknown field(s): {error.message.split('(')[-1].rstrip(')')}"
-    return str(error.message)
+    return safe_json.printable(str(error.message))
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _normalise(index: int, raw: dict[str, Any]) -> MovementRecord:
+    """Raises UnicodeEncodeError for a lone surrogate; a NUL character is refused as a value
+    problem by the caller (via hostile_content), since Postgres cannot store it."""
     payload: dict[str, Any] = {field: [] for field in LIST_FIELDS}
     payload.update({field: {} for field in OBJECT_FIELDS})
     payload.update(raw)
     payload["name"] = raw["name"].strip()
     payload["recommended_rpe"] = float(raw["recommended_rpe"])
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return MovementRecord(index, payload, hashlib.sha256(canonical.encode()).hexdigest())
+    canonical = _CANONICAL.encode(payload)
+    if "\\u0000" in canonical:
+        raise UnicodeEncodeError("utf-8", "\x00", 0, 1, "NUL")
+    return MovementRecord(index, payload, hashlib.sha256(canonical.encode()).hexdigest(), canonical)

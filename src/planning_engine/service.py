@@ -10,12 +10,15 @@ from psycopg_pool import AsyncConnectionPool
 
 from planning_engine.api import create_app
 from planning_engine.flags import flag_from_environment
+from planning_engine.guard import guarded_h11_protocol
 from planning_engine.logs import get_logger, log_event
 from planning_engine.metrics import EngineMetrics
 from planning_engine.settings import ServiceSettings
 from planning_engine.worker import WorkerPool
 
 log = get_logger("service")
+MAX_HEAD_BYTES = 16 * 1024
+KEEP_ALIVE_S = 5
 
 
 def serve(settings: ServiceSettings, host: str, port: int) -> None:
@@ -26,6 +29,10 @@ def serve(settings: ServiceSettings, host: str, port: int) -> None:
         port=port,
         workers=settings.workers,
         faults=sorted(settings.faults),
+        max_body_bytes=settings.max_body_bytes,
+        header_timeout_s=settings.header_timeout_s,
+        body_timeout_s=settings.body_timeout_s,
+        max_connections=settings.max_connections,
     )
     uvicorn.run(
         create_app(settings),
@@ -34,6 +41,12 @@ def serve(settings: ServiceSettings, host: str, port: int) -> None:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
+        # h11 always (httptools would bypass the head timeout), heads capped at 16 KiB,
+        # connections beyond the cap answered 503 instead of queueing without bound.
+        http=guarded_h11_protocol(settings.header_timeout_s),
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

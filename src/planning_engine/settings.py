@@ -1,14 +1,17 @@
 """The engine's service settings, read once from the environment (and command-line overrides)."""
 
+import math
 import os
 from dataclasses import dataclass, field
 
+from planning_engine.auth import DEFAULT_MAX_TTL_S as DEFAULT_MAX_TOKEN_TTL_S
 from planning_engine.errors import ConfigurationError
 from planning_engine.faults import KNOWN_FAULTS
 from planning_engine.faults import unknown as unknown_faults
 
 JWT_SECRET_VARIABLE = "PLANNING_JWT_SECRET"
 FAULTS_VARIABLE = "PLANNING_ENGINE_FAULTS"
+MAX_TOKEN_TTL_VARIABLE = "PLANNING_MAX_TOKEN_TTL_S"
 
 
 def _float(name: str, default: float) -> float:
@@ -23,6 +26,23 @@ def _float(name: str, default: float) -> float:
         ) from None
 
 
+def _positive(name: str, default: float) -> float:
+    """A limit of 0, a negative one, nan or inf would disable the protection it configures."""
+    value = _float(name, default)
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(
+            f"{name}={os.environ.get(name)!r} must be a positive number",
+            f"set {name} to a positive number such as {default:g}, or unset it",
+        )
+    return value
+
+
+def max_token_ttl_s() -> float:
+    """The longest lifetime a bearer token may have (`exp` - `iat`, and `exp` - now): a leaked
+    token that never expires is a permanent credential."""
+    return _positive(MAX_TOKEN_TTL_VARIABLE, DEFAULT_MAX_TOKEN_TTL_S)
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     dsn: str
@@ -32,6 +52,15 @@ class ServiceSettings:
     poll_seconds: float = 1.0
     pool_size: int = 10
     faults: frozenset[str] = field(default_factory=frozenset)
+    # Hostile clients: a plan request is a few hundred bytes, so anything near this is abuse.
+    max_body_bytes: int = 64 * 1024
+    # A request head must arrive within this many seconds of the connection opening (or of the
+    # previous response), its body within this many seconds of the head: slowloris defence.
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
+    # Open connections beyond this are answered 503 (uvicorn's limit_concurrency).
+    max_connections: int = 1000
+    max_token_ttl_s: float = DEFAULT_MAX_TOKEN_TTL_S
 
     @classmethod
     def from_environment(
@@ -60,4 +89,9 @@ class ServiceSettings:
             poll_seconds=_float("PLANNING_POLL_SECONDS", 1.0),
             pool_size=int(_float("PLANNING_POOL_SIZE", 10)),
             faults=faults,
+            max_body_bytes=max(1, int(_positive("PLANNING_MAX_BODY_BYTES", 64 * 1024))),
+            header_timeout_s=_positive("PLANNING_HEADER_TIMEOUT_S", 10.0),
+            body_timeout_s=_positive("PLANNING_BODY_TIMEOUT_S", 10.0),
+            max_connections=max(1, int(_positive("PLANNING_MAX_CONNECTIONS", 1000))),
+            max_token_ttl_s=max_token_ttl_s(),
         )
