@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests")]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "suite")]
 
 import psycopg  # noqa: E402
 from test_score_oracle import _store_job  # noqa: E402

@@ -1,6 +1,6 @@
 """Time to verdict against stagings that hang (target: NO-GO well inside a 60 s budget each).
 
-Each staging of `tests/test_bounded_time.py` (plan jobs that never complete, a runbook table held
+Each staging of `tests/suite/test_bounded_time.py` (plan jobs that never complete, a runbook table held
 under an exclusive lock, an API that never answers, a Postgres that never answers) is started on
 an embedded Postgres and `pytest features/` is timed against it, one at a time.
 
@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests")]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "suite")]
 
 from test_bounded_time import BUDGET_S, HANGS, run_hang  # noqa: E402
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from readiness.report.checklist import CHECKLIST
 
-FEATURES = Path(__file__).resolve().parents[1] / "features"
+FEATURES = Path(__file__).resolve().parents[2] / "features"
 
 
 def _scenarios() -> set[str]:

@@ -110,7 +110,7 @@ def test_the_chart_shows_only_scored_plans(go_run: tuple[Path, str]) -> None:
 
 
 def test_a_plain_pytest_puts_only_the_suites_scenarios_in_the_sign_off(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, {}, paths=("features", "tests/test_checklist.py"))
+    run = run_suite(tmp_path, {}, paths=("features", "tests/suite/test_checklist.py"))
     assert "3 passed" not in run.output or run.exit_code == 0, run.output[-2000:]
     cases = list(ET.parse(tmp_path / "reports" / "junit.xml").getroot().iter("testcase"))
     assert cases and all(c.get("classname", "").startswith("features") for c in cases)

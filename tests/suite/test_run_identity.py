@@ -7,7 +7,7 @@ import pytest
 
 from readiness.report.identity import git_commit, ran_by
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CI_VARIABLES = (
     "GITHUB_ACTIONS",
     "GITLAB_CI",

@@ -11,7 +11,7 @@ from planning_engine.seeding import seed_foundational
 from readiness.expectations import FOUNDATIONAL_MOVEMENTS
 from readiness.runbook import runbook_sql, suite_sql
 
-RUNBOOK = Path(__file__).resolve().parents[1] / "docs" / "STAGING_DEPLOYMENT_READINESS.md"
+RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "STAGING_DEPLOYMENT_READINESS.md"
 
 
 def _squash(text: str) -> str:
