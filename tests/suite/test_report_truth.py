@@ -93,6 +93,7 @@ def test_an_embedded_go_is_a_rehearsal_not_a_staging_sign_off(go_run: tuple[Path
     assert not (reports / "announcement.md").exists()
     page = (reports / "signoff.html").read_text()
     assert 'id="rehearsal"' in page and "not a staging sign-off" in page
+    assert "set PLANNING_API_URL" in page
     last = output.strip().splitlines()[-2:]
     assert last[0].startswith("Readiness verdict: GO")
     assert "not a staging sign-off" in last[1]
@@ -117,3 +118,11 @@ def test_a_plain_pytest_puts_only_the_suites_scenarios_in_the_sign_off(tmp_path:
     suite = next(ET.parse(tmp_path / "reports" / "junit.xml").getroot().iter("testsuite"))
     assert int(suite.get("tests", "0")) == len(cases)
     assert "test_checklist" not in (tmp_path / "reports" / "signoff.html").read_text()
+
+
+def test_every_runbook_fix_has_a_cause_title() -> None:
+    """A cause is headlined by what broke; a fix without a title would show its bare key."""
+    from readiness.checks import FIXES
+    from readiness.report.causes import TITLES
+
+    assert set(FIXES) <= set(TITLES)

@@ -25,6 +25,7 @@ TITLES = {
     "jobs": "plan jobs do not complete",
     "flag": "scoring is not enabled",
     "contract": "scoring payloads break the fixed-weight-v1 contract",
+    "scorer": "stored scores differ from fixed-weight-v1 recomputed from their plans",
     "persistence": "scoring is not stored as the API returns it",
     "security": "the API does not protect jobs",
     "performance": "runbook queries are slower than the SLA",

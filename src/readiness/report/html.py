@@ -49,7 +49,7 @@ def banner(verdict: Verdict, allow_incomplete: bool, rehearsal: str = "") -> str
         f'<div class="s5-banner" id="verdict" style="background:{colour}"><h1>{verdict.decision}</h1>'
         f"<p>{verdict.passed} passed · {verdict.failed} failed · {verdict.incomplete} required criteria not verified"
         f" · CI gate: {gate}</p>"
-        + (f'<p id="rehearsal"><b>{escape(rehearsal.capitalize())}</b></p>' if rehearsal else "")
+        + (f'<p id="rehearsal"><b>{escape(rehearsal[:1].upper() + rehearsal[1:])}</b></p>' if rehearsal else "")
         + "</div>"
     )
 
