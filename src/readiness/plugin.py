@@ -280,7 +280,8 @@ def target(
     if shared:
         chosen = attach_shared(shared)
     elif suite_config.embedded:
-        chosen = boot_embedded(suite_config, workspace.create("embedded"))
+        # The database scenarios run while the engine starts; `api` waits for it.
+        chosen = boot_embedded(suite_config, workspace.create("embedded"), await_engine=False)
     else:
         chosen = connect_staging(suite_config)
     if chosen.log is not None:
