@@ -34,6 +34,16 @@ def bare_dsn(postgres: EmbeddedPostgres) -> Iterator[str]:
 
 
 @pytest.fixture
+def seeded_dsn(dsn: str) -> str:
+    """A fresh database holding the foundational movement library, as a seeded staging's."""
+    from planning_engine.seeding import seed_foundational
+
+    with psycopg.connect(dsn) as conn:
+        seed_foundational(conn)
+    return dsn
+
+
+@pytest.fixture
 def db(dsn: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         yield conn

@@ -10,14 +10,6 @@ import pytest
 
 from conftest import JWT_SECRET, bearer, plan_request, wait_for_job
 from planning_engine.contract import validate_scoring
-from planning_engine.seeding import seed_foundational
-
-
-@pytest.fixture
-def seeded_dsn(dsn: str) -> str:
-    with psycopg.connect(dsn) as conn:
-        seed_foundational(conn)
-    return dsn
 
 
 @pytest.fixture

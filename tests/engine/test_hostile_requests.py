@@ -22,18 +22,10 @@ import psycopg
 import pytest
 
 from conftest import JWT_SECRET, bearer, plan_request
-from planning_engine.seeding import seed_foundational
 
 # Short timeouts so that the tests wait seconds, not the production defaults.
 FAST = {"PLANNING_HEADER_TIMEOUT_S": "1", "PLANNING_BODY_TIMEOUT_S": "1"}
 GENERATE = "/api/plans/generate"
-
-
-@pytest.fixture
-def seeded_dsn(dsn: str) -> str:
-    with psycopg.connect(dsn) as conn:
-        seed_foundational(conn)
-    return dsn
 
 
 @pytest.fixture

@@ -9,14 +9,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import bearer, plan_request, wait_for_job
-from planning_engine.seeding import seed_foundational
-
-
-@pytest.fixture
-def seeded_dsn(dsn: str) -> str:
-    with psycopg.connect(dsn) as conn:
-        seed_foundational(conn)
-    return dsn
 
 
 def _submit(url: str, count: int = 1, user: str = "test-user") -> list[str]:
