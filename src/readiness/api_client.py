@@ -38,7 +38,7 @@ class JobBatch:
 
     def poll_others(self, api: "PlanningApi", token: str, awaited: str) -> None:
         for job_id in sorted(self.outstanding - {awaited}):
-            job, status = api._poll(job_id, token)
+            job, status = api.poll(job_id, token)
             if status in FINAL_STATUSES:
                 self.outstanding.discard(job_id)
                 self.finished[job_id] = dict(job)
@@ -131,7 +131,7 @@ class PlanningApi:
                 status, elapsed = job["status"], time.monotonic() - started
                 self._record_job(evidence, job_id, job, elapsed)
                 return job
-            job, status = self._poll(job_id, token)
+            job, status = self.poll(job_id, token)
             if batch is not None:
                 batch.poll_others(self, token, job_id)
             elapsed = time.monotonic() - started
@@ -147,7 +147,7 @@ class PlanningApi:
             time.sleep(interval)  # the condition is polled; the interval only paces the polling
             interval = min(interval * 2, 0.25)
 
-    def _poll(self, job_id: str, token: str) -> tuple[Any, Any]:
+    def poll(self, job_id: str, token: str) -> tuple[Any, Any]:
         """The job as the API answers it now, and its status; a refusal fails the step."""
         response = self.job(job_id, token, None, record=False)
         job = _body(response)
