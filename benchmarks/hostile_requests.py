@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from planning_engine.auth import mint_token
-from readiness.engine_process import seeded_engine
+from readiness.target.engine_process import seeded_engine
 
 SECRET = "benchmark-secret-0123456789abcdef-0123"
 BODY = 50 * 1024 * 1024

@@ -19,9 +19,9 @@ from test_score_oracle import _store_job  # noqa: E402
 
 from planning_engine.embedded_postgres import EmbeddedPostgres  # noqa: E402
 from planning_engine.seeding import seed_foundational  # noqa: E402
-from readiness.db_probe import DatabaseProbe  # noqa: E402
 from readiness.evidence import Evidence  # noqa: E402
 from readiness.runbook.score_oracle import RECOMPUTE_CAP, verify_stored_scores  # noqa: E402
+from readiness.target.db_probe import DatabaseProbe  # noqa: E402
 
 
 def main(rounds: int = 7) -> None:

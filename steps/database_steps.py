@@ -6,29 +6,40 @@ from pytest_bdd import parsers, then
 
 from readiness.checks import contract_findings, expect
 from readiness.config import SuiteConfig
-from readiness.db_probe import TIMED_RUNS, DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import (
     EXPECTED_MOVEMENT_COUNT,
     MINIMUM_POSTGRES,
-    REQUIRED_COLUMNS,
     SCORING_VERSION,
 )
 from readiness.expectations import (
     FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
 )
-from readiness.runbook import runbook_sql, suite_sql
 from readiness.runbook.library_checks import (
     check_audit_actions,
     dry_run_foundational_seed,
     listing_differences,
+    listing_mismatch,
 )
-from readiness.target import Target
+from readiness.schema_profiles import base_query
+from readiness.target.db_probe import TIMED_RUNS, DatabaseProbe, columns_by_table
+from readiness.target.deployment import Target
+
+# The runbook's read-only queries of Phases 2 and 4, by the name the report shows.
+VALIDATION_QUERIES = {
+    "movement count": "count_movements",
+    "movement listing": "list_movements",
+    "audit log size": "count_audit",
+    "status counts": "status_counts",
+    "duplicate names": "duplicate_names",
+    "audit actions": "audit_actions",
+    "recent scoring": "recent_scoring",
+}
 
 
 @then(f"the database reports Postgres {MINIMUM_POSTGRES} or newer")
 def postgres_version(database: DatabaseProbe, evidence: Evidence) -> None:
-    version = str(database.query(runbook_sql.SELECT_VERSION, evidence).scalar())
+    version = str(database.query(base_query("select_version"), evidence).scalar())
     match = re.search(r"PostgreSQL (\d+)", version)
     major = int(match.group(1)) if match else 0
     expect(
@@ -41,29 +52,27 @@ def postgres_version(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then("the Stream 5 schema has every column the engine needs")
 def schema_columns(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(suite_sql.SCHEMA_COLUMNS, evidence).rows
-    present: dict[str, set[str]] = {}
-    for table, column in rows:
-        present.setdefault(table, set()).add(column)
-    missing = {t: sorted(cols - present.get(t, set())) for t, cols in REQUIRED_COLUMNS.items()}
+    required = database.profile.required_columns
+    present = columns_by_table(database.run("schema_columns", evidence).rows)
+    missing = {t: sorted(set(cols) - present.get(t, set())) for t, cols in required.items()}
     missing = {t: c for t, c in missing.items() if c}
     expect(
         not missing,
         found=f"missing columns {missing}",
-        expected="the Stream 5 schema",
+        expected=f"the Stream 5 schema ({database.profile.name} profile)",
         fix="schema",
     )
 
 
 @then(parsers.parse("the table {table} exists"))
 def table_exists(database: DatabaseProbe, evidence: Evidence, table: str) -> None:
-    found = database.query(suite_sql.TABLE_EXISTS, evidence, (table,)).scalar()
+    found = database.query(base_query("table_exists"), evidence, (table,)).scalar()
     expect(found is not None, found=f"no table {table}", expected=f"table {table}", fix="schema")
 
 
 @then(parsers.parse("the movement library holds {count:d} movements"))
 def library_count(database: DatabaseProbe, evidence: Evidence, count: int) -> None:
-    rows = database.query(runbook_sql.COUNT_MOVEMENTS, evidence).scalar()
+    rows = database.run("count_movements", evidence).scalar()
     expect(
         rows == count, found=f"movement_library has {rows} rows", expected=str(count), fix="seed"
     )
@@ -71,23 +80,27 @@ def library_count(database: DatabaseProbe, evidence: Evidence, count: int) -> No
 
 @then("the movement listing shows the foundational movements with their categories")
 def library_listing(database: DatabaseProbe, evidence: Evidence) -> None:
-    listing = database.query(runbook_sql.LIST_MOVEMENTS, evidence).as_dicts()
+    listing = database.run("list_movements", evidence).as_dicts()
     found = {row["name"]: row["category"] for row in listing}
     expect(
-        found == EXPECTED_MOVEMENTS, found=f"{found}", expected=f"{EXPECTED_MOVEMENTS}", fix="seed"
+        found == EXPECTED_MOVEMENTS,
+        found=listing_mismatch(found, EXPECTED_MOVEMENTS),
+        expected="the 8 foundational movements with the runbook's categories",
+        fix="seed",
     )
-    differing = listing_differences(listing)
+    column = database.profile.listing_list_column
+    differing = listing_differences(listing, column)
     expect(
         not differing,
         found=f"listing rows unlike the seed file: {differing}",
-        expected="movement_id and modalities as in movements-foundational.json",
+        expected=f"movement_id and {column} as in movements-foundational.json",
         fix="seed",
     )
 
 
 @then("the audit log is not empty")
 def audit_not_empty(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(runbook_sql.COUNT_AUDIT, evidence).scalar()
+    rows = database.run("count_audit", evidence).scalar()
     expect(
         rows > 0,
         found=f"movement_audit_log has {rows} rows",
@@ -97,10 +110,11 @@ def audit_not_empty(database: DatabaseProbe, evidence: Evidence) -> None:
 
 
 @then("a dry run of the foundational seed reports every movement unchanged")
-def reseed_dry_run(target: Target, evidence: Evidence) -> None:
-    summary = dry_run_foundational_seed(target.dsn)
+def reseed_dry_run(target: Target, database: DatabaseProbe, evidence: Evidence) -> None:
+    summary = dry_run_foundational_seed(target.dsn, database.profile.name)
     evidence.note(
-        "planning-engine import-movements --file movements-foundational.json --dry-run",
+        "planning-engine import-movements --file movements-foundational.json --dry-run "
+        f"--schema-profile {database.profile.name}",
         **summary.as_dict(),
     )
     changes = {
@@ -117,8 +131,7 @@ def reseed_dry_run(target: Target, evidence: Evidence) -> None:
 @then("the status counts show 8 published movements and nothing else")
 def status_counts(database: DatabaseProbe, evidence: Evidence) -> None:
     counts = {
-        row["status"]: row["count"]
-        for row in database.query(runbook_sql.STATUS_COUNTS, evidence).as_dicts()
+        row["status"]: row["count"] for row in database.run("status_counts", evidence).as_dicts()
     }
     expect(
         counts == {"published": EXPECTED_MOVEMENT_COUNT},
@@ -130,7 +143,7 @@ def status_counts(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then("no movement name appears more than once")
 def no_duplicates(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(runbook_sql.DUPLICATE_NAMES, evidence).rows
+    rows = database.run("duplicate_names", evidence).rows
     expect(not rows, found=f"duplicated names {rows}", expected="0 rows", fix="duplicates")
 
 
@@ -141,7 +154,7 @@ def audit_actions(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then("every movement named in the audit log exists in the library")
 def audit_matches_library(database: DatabaseProbe, evidence: Evidence) -> None:
-    orphans = database.query(suite_sql.ORPHAN_AUDIT_ROWS, evidence).rows
+    orphans = database.run("orphan_audit_rows", evidence).rows
     expect(
         not orphans,
         found=f"audit rows for movements not in the library: {[r[0] for r in orphans]}",
@@ -156,7 +169,7 @@ def audit_matches_library(database: DatabaseProbe, evidence: Evidence) -> None:
     )
 )
 def recent_scoring(database: DatabaseProbe, evidence: Evidence, version: str) -> None:
-    rows = database.query(runbook_sql.RECENT_SCORING, evidence).as_dicts()
+    rows = database.run("recent_scoring", evidence).as_dicts()
     expect(
         bool(rows),
         found="no completed plan jobs in the last hour",
@@ -187,7 +200,7 @@ def recent_scoring(database: DatabaseProbe, evidence: Evidence, version: str) ->
 
 @then("every recent scoring payload stored in the database passes the contract validator")
 def stored_scoring_valid(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(suite_sql.RECENT_SCORING_PAYLOADS, evidence).as_dicts()
+    rows = database.run("recent_scoring_payloads", evidence).as_dicts()
     expect(
         bool(rows), found="no scored job in the last hour", expected="the test plan's", fix="flag"
     )
@@ -200,7 +213,7 @@ def stored_scoring_valid(database: DatabaseProbe, evidence: Evidence) -> None:
 def query_within_sla(
     database: DatabaseProbe, evidence: Evidence, suite_config: SuiteConfig, name: str
 ) -> None:
-    median = database.median_ms(runbook_sql.VALIDATION_QUERIES[name], evidence)
+    median = database.median_ms(VALIDATION_QUERIES[name], evidence)
     expect(
         median <= suite_config.sla_ms,
         found=f"median {median:.1f} ms over {TIMED_RUNS} runs",

@@ -3,12 +3,12 @@
 import pytest
 from pytest_bdd import given, then
 
-from readiness.api_client import PlanningApi
 from readiness.checks import expect
-from readiness.engine_log import EngineLog
 from readiness.evidence import Evidence
 from readiness.runbook.plans import Job, scoring_of
-from readiness.target import Target
+from readiness.target.api_client import PlanningApi
+from readiness.target.deployment import Target
+from readiness.target.engine_log import EngineLog
 
 NO_LOG = (
     "the engine log is not reachable from here: set PLANNING_ENGINE_LOG_COMMAND to a command that "

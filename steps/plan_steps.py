@@ -6,19 +6,18 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from planning_engine.contract import validate_scoring
-from readiness.api_client import PlanningApi
 from readiness.checks import expect
 from readiness.config import SuiteConfig
-from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
 from readiness.plugin import ScenarioState
-from readiness.runbook import suite_sql
 from readiness.runbook.payload_diff import differences
 from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
 from readiness.runbook.scoring_drill import ScoringRollbackDrill
-from readiness.target import Target
+from readiness.target.api_client import PlanningApi
+from readiness.target.db_probe import DatabaseProbe
+from readiness.target.deployment import Target
 
 
 @when("the runbook's test plan is requested through the API", target_fixture="job")
@@ -77,7 +76,7 @@ def response_has_scoring(job: Job) -> None:
 @then("the scoring stored for the job equals the scoring in the API response")
 def scoring_persisted(database: DatabaseProbe, job: Job, evidence: Evidence) -> None:
     returned = scoring_of(job)
-    stored = database.query(suite_sql.STORED_SCORING, evidence, (job["jobId"],)).scalar()
+    stored = database.run("stored_scoring", evidence, (job["jobId"],)).scalar()
     expect(
         stored is not None,
         found="plan_jobs.result_data has no scoring",

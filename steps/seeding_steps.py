@@ -9,22 +9,26 @@ from planning_engine import workspace
 from planning_engine.planner import generate_plan
 from planning_engine.scoring import score_plan
 from readiness.checks import expect
-from readiness.db_probe import DatabaseProbe
-from readiness.engine_cli import CliOutcome, run_engine_command
 from readiness.evidence import Evidence
 from readiness.expectations import EXPECTED_MOVEMENT_COUNT, RUNBOOK_PLAN_REQUEST
 from readiness.plugin import ScenarioState
-from readiness.runbook import runbook_sql, suite_sql
 from readiness.runbook.library_checks import (
     check_audit_actions,
     check_published_foundational_listing,
 )
 from readiness.runbook.rollback_drill import MovementRollback
-from readiness.target import Target
+from readiness.target.db_probe import DatabaseProbe
+from readiness.target.deployment import Target
+from readiness.target.engine_cli import CliOutcome, run_engine_command
+
+# The engine's commands that touch the database, and so speak its schema profile.
+DATABASE_COMMANDS = ("seed", "dump-seed", "restore-seed", "import-movements", "migrate")
 
 
 def _run(state: ScenarioState, evidence: Evidence, *args: str) -> CliOutcome:
-    outcome = run_engine_command(*args)
+    """An engine command; one that touches a database, in the target's schema profile."""
+    profile = ("--schema-profile", state.schema_profile) if args[0] in DATABASE_COMMANDS else ()
+    outcome = run_engine_command(*args, *profile)
     state.commands.append(outcome)
     evidence.note(
         outcome.command,
@@ -43,6 +47,11 @@ def _run_ok(state: ScenarioState, evidence: Evidence, *args: str) -> None:
         expected=f"`planning-engine {args[0]}` to succeed",
         fix="seed",
     )
+
+
+def _scratch_probe(state: ScenarioState) -> DatabaseProbe:
+    assert state.scratch_dsn is not None
+    return DatabaseProbe(state.scratch_dsn, schema_profile=state.schema_profile)
 
 
 def _seed(state: ScenarioState, evidence: Evidence, dsn: str) -> None:
@@ -83,15 +92,13 @@ def restore_dump(state: ScenarioState, evidence: Evidence) -> None:
 
 @then("that database holds the 8 foundational movements, all published")
 def scratch_library(state: ScenarioState, evidence: Evidence) -> None:
-    assert state.scratch_dsn is not None
-    with DatabaseProbe(state.scratch_dsn) as probe:
+    with _scratch_probe(state) as probe:
         check_published_foundational_listing(probe, evidence)
 
 
 @then("its audit log records 8 imports and 8 publications")
 def scratch_audit(state: ScenarioState, evidence: Evidence) -> None:
-    assert state.scratch_dsn is not None
-    with DatabaseProbe(state.scratch_dsn) as probe:
+    with _scratch_probe(state) as probe:
         check_audit_actions(probe, evidence)
 
 
@@ -107,8 +114,10 @@ def second_seed_unchanged(state: ScenarioState) -> None:
 
 
 @when("the movement tables are truncated")
-def truncate_movements(target: Target, state: ScenarioState, evidence: Evidence) -> None:
-    state.rollback = MovementRollback(target.dsn)
+def truncate_movements(
+    target: Target, database: DatabaseProbe, state: ScenarioState, evidence: Evidence
+) -> None:
+    state.rollback = MovementRollback(target.dsn, database.profile)
     state.rollback.truncate(evidence)
 
 
@@ -158,15 +167,14 @@ def seeding_fails_with(state: ScenarioState, text: str) -> None:
 @given(parsers.parse('a Stream 5 database where another movement is already named "{name}"'))
 def conflicting_name(target: Target, state: ScenarioState, name: str) -> None:
     state.scratch_dsn = target.scratch_database(migrated=True)
-    with DatabaseProbe(state.scratch_dsn) as probe:
-        probe.query(suite_sql.INSERT_HAND_MADE_MOVEMENT, None, ("hand-made-movement", name))
+    with _scratch_probe(state) as probe:
+        probe.run("insert_hand_made_movement", None, ("hand-made-movement", name))
 
 
 @then("nothing was written to the movement library")
 def nothing_written(state: ScenarioState, evidence: Evidence) -> None:
-    assert state.scratch_dsn is not None
-    with DatabaseProbe(state.scratch_dsn) as probe:
-        rows = probe.query(runbook_sql.COUNT_MOVEMENTS, evidence).scalar()
+    with _scratch_probe(state) as probe:
+        rows = probe.run("count_movements", evidence).scalar()
     expect(rows == 1, found=f"{rows} movements", expected="only the one already there", fix="seed")
 
 

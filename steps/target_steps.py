@@ -9,10 +9,10 @@ from planning_engine.contract import scoring_schema, validate_scoring
 from planning_engine.scoring import score_plan
 from readiness.checks import expect
 from readiness.config import FLAG_VARIABLE, SuiteConfig
-from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
-from readiness.runbook import suite_sql
-from readiness.target import Target
+from readiness.schema_profiles import base_query
+from readiness.target.db_probe import DatabaseProbe
+from readiness.target.deployment import Target
 
 
 @given("the staging target is configured")
@@ -22,7 +22,7 @@ def staging_target(target: Target, evidence: Evidence) -> None:
 
 @then("the staging database accepts connections")
 def database_accepts_connections(database: DatabaseProbe, evidence: Evidence) -> None:
-    database.query("SELECT 1;", evidence)
+    database.query(base_query("select_one"), evidence)
 
 
 @then(
@@ -30,7 +30,7 @@ def database_accepts_connections(database: DatabaseProbe, evidence: Evidence) ->
     "and create in their schema"
 )
 def database_permissions(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.query(suite_sql.PERMISSIONS, evidence).as_dicts()
+    rows = database.query(base_query("permissions"), evidence).as_dicts()
     missing = [f"{r['privilege']} on {r['table_name']}" for r in rows if r["granted"] is False]
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
     expect(

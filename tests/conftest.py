@@ -86,7 +86,7 @@ JWT_SECRET = "test-secret-for-the-engine-0123456789abcdef"
 @pytest.fixture
 def start_engine(postgres: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory):
     """Start `planning-engine serve` (or `worker`) processes; all are stopped after the test."""
-    from readiness.engine_process import EngineProcess
+    from readiness.target.engine_process import EngineProcess
 
     started: list[EngineProcess] = []
 

@@ -1,7 +1,9 @@
 """The engine's HTTP API (FastAPI): plan jobs, health, metrics.
 
 Every malformed request gets a 4xx with a JSON body naming the problem; database outages
-are a 503; nothing a client sends produces a 500.
+are a 503; nothing a client sends produces a 500. The routes are the same in both schema
+profiles; the job store, the schema check of /health and the gauges come from the profile's
+backend (`backends.py`).
 """
 
 import uuid
@@ -19,7 +21,8 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from planning_engine import __version__, jobs
+from planning_engine import __version__
+from planning_engine.backends import Backend, JobStore, backend_for
 from planning_engine.flags import FlagSource, flag_from_environment
 from planning_engine.guard import (
     ANONYMOUS,
@@ -28,8 +31,8 @@ from planning_engine.guard import (
     RequestGuard,
     authenticate,
 )
+from planning_engine.logs import get_logger, log_event
 from planning_engine.metrics import EngineMetrics
-from planning_engine.migrate import pending_versions
 from planning_engine.settings import ServiceSettings
 from planning_engine.worker import WorkerPool
 
@@ -125,13 +128,16 @@ JOB_ERRORS: dict[int | str, dict[str, Any]] = {
 _bearer = HTTPBearer(auto_error=False)
 
 
+log = get_logger("service")
+
+
 async def _faulty_result(
-    conn: psycopg.AsyncConnection, job: dict[str, Any], faults: frozenset[str]
+    conn: psycopg.AsyncConnection, store: JobStore, job: dict[str, Any], faults: frozenset[str]
 ) -> Any:
     """What a broken deployment answers: scoring that is not what the database holds."""
     result = dict(job["result_data"] or {})
     if "scoring_not_persisted" in faults and "scoring" not in result:
-        scoring = await jobs.plan_scoring(conn, job["job_id"])
+        scoring = await store.plan_scoring(conn, job["job_id"])
         if scoring is not None:
             result["scoring"] = scoring
     if "scoring_response_differs" in faults and isinstance(result.get("scoring"), dict):
@@ -145,7 +151,9 @@ async def _faulty_result(
 def create_app(
     settings: ServiceSettings, flags: FlagSource | None = None, run_workers: bool = True
 ) -> FastAPI:
-    metrics = EngineMetrics()
+    backend = backend_for(settings.schema_profile)
+    store = backend.jobs
+    metrics = EngineMetrics(read_state=backend.database_state)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -164,6 +172,7 @@ def create_app(
             reconnect_timeout=0,
         )
         await pool.open(wait=False)
+        await _note_database(pool, backend)
         flag_source = flags or flag_from_environment()
         workers = WorkerPool(pool, settings, flag_source, metrics)
         if run_workers and settings.workers > 0:
@@ -283,7 +292,7 @@ def create_app(
             return _error(403, "forbidden", "userId must be the token's subject")
         request_data = body.model_dump(exclude_none=True)
         async with app.state.pool.connection() as conn:
-            job, created = await jobs.enqueue(conn, user, request_data, idempotency_key)
+            job, created = await store.enqueue(conn, user, request_data, idempotency_key)
         if not created and job["request_data"] != request_data:
             return _error(
                 409, "idempotency_conflict", "this Idempotency-Key was used with a different body"
@@ -297,7 +306,7 @@ def create_app(
         except ValueError:
             return _error(404, "not_found", "no such job")
         async with app.state.pool.connection() as conn:
-            job = await jobs.get_job(conn, key)
+            job = await store.get_job(conn, key)
         if job is None:
             return _error(404, "not_found", "no such job")
         unchecked = user == ANONYMOUS or "no_ownership_check" in settings.faults
@@ -305,7 +314,7 @@ def create_app(
             return _error(403, "forbidden", "this job belongs to another user")
         if settings.faults & {"scoring_not_persisted", "scoring_response_differs"}:
             async with app.state.pool.connection() as conn:
-                job["result_data"] = await _faulty_result(conn, job, settings.faults)
+                job["result_data"] = await _faulty_result(conn, store, job, settings.faults)
         return JobView(
             jobId=str(job["job_id"]),
             userId=job["user_id"],
@@ -324,19 +333,16 @@ def create_app(
     async def health() -> Any:
         try:
             async with app.state.pool.connection(timeout=3) as conn:
-                pending = await pending_versions(conn)
+                problem = await backend.schema_problem(conn)
         except (psycopg.Error, PoolTimeout, OSError):
             return _error(503, "database_unavailable", "the database does not answer")
-        if pending:
-            return _error(
-                503,
-                "schema_outdated",
-                f"migrations not applied: {', '.join(pending)}; run `planning-engine migrate`",
-            )
+        if problem:
+            return _error(503, "schema_outdated", problem)
         return {
             "status": "ok",
             "database": "ok",
-            "migrations": "applied",
+            **backend.health_detail,
+            "schemaProfile": backend.profile,
             "version": __version__,
             "scoring": app.state.workers.flags.describe(),
         }
@@ -352,3 +358,15 @@ def create_app(
 
     app.state.metrics = metrics
     return app
+
+
+async def _note_database(pool: AsyncConnectionPool, backend: Backend) -> None:
+    """Log, once, what the profile finds worth saying about this database (e.g. no import
+    ledger). A database that does not answer yet is left to /health to report."""
+    try:
+        async with pool.connection(timeout=3) as conn:
+            notes = await backend.startup_notes(conn)
+    except (psycopg.Error, PoolTimeout, OSError):
+        return
+    for note in notes:
+        log_event(log, "Schema note", schema_profile=backend.profile, note=note)

@@ -19,6 +19,7 @@ from planning_engine.database import connect, explain_connection_failure
 from planning_engine.dsn import mask_dsn, resolve_dsn
 from planning_engine.errors import ConfigurationError, EngineError, InvalidInput
 from planning_engine.logs import configure_logging
+from planning_engine.schema_profile import PROFILE_VARIABLE, PROFILES, resolve_profile
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -40,8 +41,9 @@ def _open(args: argparse.Namespace) -> psycopg.Connection:
 def _migrate(args: argparse.Namespace) -> int:
     from planning_engine.migrate import migrate
 
+    profile = resolve_profile(args.schema_profile)
     with _open(args) as conn:
-        applied = migrate(conn)
+        applied = migrate(conn, profile)
     if applied:
         print("applied migrations: " + ", ".join(f"{m.version}_{m.name}" for m in applied))
     else:
@@ -55,6 +57,7 @@ def _import_movements(args: argparse.Namespace) -> int:
     from planning_engine.movement_file import MovementFile
 
     path = Path(args.file)
+    profile = resolve_profile(args.schema_profile)
     dsn = resolve_dsn(args.dsn)
     with connect(dsn) as conn:
         try:
@@ -64,6 +67,7 @@ def _import_movements(args: argparse.Namespace) -> int:
                 actor=args.actor,
                 publish=not args.no_publish,
                 dry_run=args.dry_run,
+                profile=profile,
             )
         except Exception as error:
             # Whatever broke it, a refused file is one clear error, a log line and (unless a
@@ -71,10 +75,17 @@ def _import_movements(args: argparse.Namespace) -> int:
             refusal = _import_failure(error, dsn)
             log_refused_import(path.name, args.actor, refusal)
             if not args.dry_run:
-                _record_failure(conn, dsn, args.actor, path.name, str(refusal))
+                _record_failure(conn, dsn, args.actor, path.name, str(refusal), profile)
             raise refusal from None
         if not args.dry_run:
-            record_run(conn, actor=args.actor, source=path.name, summary=summary, error=None)
+            record_run(
+                conn,
+                actor=args.actor,
+                source=path.name,
+                summary=summary,
+                error=None,
+                profile=profile,
+            )
     verb = "would be" if args.dry_run else "were"
     print(
         f"Movement import{' (dry run, nothing written)' if args.dry_run else ''}: "
@@ -124,7 +135,7 @@ def _statement_timeout(error: psycopg.Error) -> EngineError:
 
 
 def _record_failure(
-    conn: psycopg.Connection, dsn: str, actor: str, source: str, error: str
+    conn: psycopg.Connection, dsn: str, actor: str, source: str, error: str, profile: str
 ) -> None:
     """The ledger is best effort; the import error itself is what the user must see. A
     connection the failure broke is replaced by a new one."""
@@ -133,9 +144,11 @@ def _record_failure(
     with contextlib.suppress(psycopg.Error, EngineError):
         if conn.closed or conn.broken:
             with connect(dsn) as fresh:
-                record_run(fresh, actor=actor, source=source, summary=None, error=error)
+                record_run(
+                    fresh, actor=actor, source=source, summary=None, error=error, profile=profile
+                )
         else:
-            record_run(conn, actor=actor, source=source, summary=None, error=error)
+            record_run(conn, actor=actor, source=source, summary=None, error=error, profile=profile)
 
 
 @command("seed")
@@ -143,14 +156,16 @@ def _seed(args: argparse.Namespace) -> int:
     from planning_engine.importer import record_run
     from planning_engine.seeding import seed_foundational
 
+    profile = resolve_profile(args.schema_profile)
     with _open(args) as conn:
-        summary = seed_foundational(conn, actor=args.actor)
+        summary = seed_foundational(conn, actor=args.actor, profile=profile)
         record_run(
             conn,
             actor=args.actor,
             source="movements-foundational.json",
             summary=summary,
             error=None,
+            profile=profile,
         )
     print(
         f"Movement import: total {summary.total}, created {summary.created}, "
@@ -163,8 +178,9 @@ def _seed(args: argparse.Namespace) -> int:
 def _dump_seed(args: argparse.Namespace) -> int:
     from planning_engine.seeding import dump_seed
 
+    profile = resolve_profile(args.schema_profile)
     with _open(args) as conn:
-        count = dump_seed(conn, Path(args.out))
+        count = dump_seed(conn, Path(args.out), profile)
     print(f"wrote {count} movements and their audit trail to {args.out}")
     return 0
 
@@ -173,10 +189,17 @@ def _dump_seed(args: argparse.Namespace) -> int:
 def _restore_seed(args: argparse.Namespace) -> int:
     from planning_engine.seeding import restore_seed
 
+    profile = resolve_profile(args.schema_profile)
     with _open(args) as conn:
-        movements, audit = restore_seed(conn, Path(args.file))
+        movements, audit = restore_seed(conn, Path(args.file), profile)
     print(f"restored {args.file}: library holds {movements} movements, audit log {audit} rows")
     return 0
+
+
+# validate-scoring lists this many payloads (the first ones, then invalid ones) and this many
+# findings of each; the rest are counted.
+SHOWN_PAYLOADS = 50
+SHOWN_FINDINGS = 20
 
 
 @command("validate-scoring")
@@ -195,19 +218,29 @@ def _validate_scoring(args: argparse.Namespace) -> int:
         raise InvalidInput(
             f"{path.name} holds no scoring payloads", fix="pass a payload, a list, or job results"
         )
-    invalid = 0
-    for label, payload in payloads:
-        if payload is None:
-            invalid += 1
+    invalid = hidden = 0
+    for index, (label, payload) in enumerate(payloads):
+        report = validate_scoring(payload) if payload is not None else None
+        valid = report is not None and report.valid
+        invalid += not valid
+        # A million payloads must not print a million lines: the first ones are listed, then
+        # only invalid ones, up to SHOWN_PAYLOADS of them; the rest are counted.
+        if (valid and index >= SHOWN_PAYLOADS) or (not valid and invalid > SHOWN_PAYLOADS):
+            hidden += not valid
+            continue
+        if report is None:
             print(f"{label}: INVALID\n  $.resultData.scoring: absent (was the scoring flag on?)")
             continue
-        report = validate_scoring(payload)
-        invalid += not report.valid
-        print(f"{label}: {'valid' if report.valid else 'INVALID'}")
-        for finding in report.errors:
-            print(f"  error   {finding}")
-        for finding in report.warnings:
-            print(f"  warning {finding}")
+        print(f"{label}: {'valid' if valid else 'INVALID'}")
+        findings = [f"  error   {e}" for e in report.errors] + [
+            f"  warning {w}" for w in report.warnings
+        ]
+        for line in findings[:SHOWN_FINDINGS]:
+            print(line)
+        if len(findings) > SHOWN_FINDINGS:
+            print(f"  … and {len(findings) - SHOWN_FINDINGS} more finding(s)")
+    if hidden:
+        print(f"… and {hidden} more invalid payload(s), not listed")
     print(f"{len(payloads) - invalid} of {len(payloads)} payload(s) valid against fixed-weight-v1")
     return 1 if invalid else 0
 
@@ -227,10 +260,13 @@ def _service() -> Any:
 
 @command("serve")
 def _serve(args: argparse.Namespace) -> int:
+    profile = resolve_profile(args.schema_profile)
     serve = _service().serve
     from planning_engine.settings import ServiceSettings
 
-    settings = ServiceSettings.from_environment(resolve_dsn(args.dsn), workers=args.workers)
+    settings = ServiceSettings.from_environment(
+        resolve_dsn(args.dsn), workers=args.workers, schema_profile=profile
+    )
     with connect(settings.dsn):
         pass  # fail now, with the runbook's fix, rather than on the first request
     serve(settings, args.host, args.port)
@@ -239,11 +275,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 @command("worker")
 def _worker(args: argparse.Namespace) -> int:
+    profile = resolve_profile(args.schema_profile)
     run_workers = _service().run_workers
     from planning_engine.settings import ServiceSettings
 
     settings = ServiceSettings.from_environment(
-        resolve_dsn(args.dsn), workers=args.concurrency, verifies_tokens=False
+        resolve_dsn(args.dsn),
+        workers=args.concurrency,
+        verifies_tokens=False,
+        schema_profile=profile,
     )
     with connect(settings.dsn):
         pass
@@ -284,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--dsn", help="Postgres DSN; overrides PLANNING_DATABASE_URL")
+    # Checked by resolve_profile rather than argparse `choices`: an unknown value is reported
+    # like the other configuration errors (cause, fix, exit 1), whether it came from here or
+    # from the environment.
+    common.add_argument(
+        "--schema-profile",
+        metavar="{" + ",".join(PROFILES) + "}",
+        help=f"the database's schema; overrides {PROFILE_VARIABLE} (default runbook)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("migrate", parents=[common], help="apply pending schema migrations")

@@ -55,8 +55,9 @@ def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection:
 
 
 @contextmanager
-def schema_required() -> Iterator[None]:
-    """Turn 'relation does not exist' into the runbook's fix: apply the schema."""
+def schema_required(migrate_command: str = "planning-engine migrate") -> Iterator[None]:
+    """Turn 'relation does not exist' into the runbook's fix: apply the schema (with the
+    command of the caller's schema profile)."""
     try:
         yield
     except pg_errors.UndefinedTable as error:
@@ -64,5 +65,5 @@ def schema_required() -> Iterator[None]:
         name = table[1] if len(table) > 1 else "a required table"
         raise SchemaMissing(
             f"table {name} is missing",
-            "apply the schema with `planning-engine migrate`",
+            f"apply the schema with `{migrate_command}`",
         ) from None

@@ -14,6 +14,9 @@ statement grows with the file, so none nears the statement timeout), and memory 
 chunks, not the file. When the whole file has streamed, duplicate ids and names are looked
 for in the staged batch; any invalid record, duplicate or name conflict rolls everything back,
 the problems listed. Dry runs do the comparison only, and roll back too.
+
+That is the `runbook` schema profile; `import_movements(..., profile="athlete-ally")` hands the
+records to `planning_engine.athlete_ally.importer`, that schema's curation pipeline.
 """
 
 import logging
@@ -34,6 +37,7 @@ from planning_engine.database import schema_required
 from planning_engine.errors import EngineError, InvalidInput
 from planning_engine.logs import get_logger, log_event
 from planning_engine.movement_file import MovementFile, MovementRecord, Problems
+from planning_engine.schema_profile import RUNBOOK, require_known
 
 IMPORT_LOCK_KEY = 5_000_002
 CHUNK_RECORDS = 10_000
@@ -139,6 +143,13 @@ class ImportSummary:
         return asdict(self)
 
 
+def _athlete_ally() -> Any:
+    """The athlete-ally pipeline, imported when first asked for: it builds on this module."""
+    from planning_engine.athlete_ally import importer
+
+    return importer
+
+
 def import_movements(
     conn: psycopg.Connection,
     records: Iterable[MovementRecord],
@@ -146,6 +157,24 @@ def import_movements(
     actor: str = "planning-engine",
     publish: bool = True,
     dry_run: bool = False,
+    profile: str = RUNBOOK,
+) -> ImportSummary:
+    """Import `records` into the tables of the schema `profile`; dry runs write nothing."""
+    if require_known(profile) != RUNBOOK:
+        summary: ImportSummary = _athlete_ally().import_movements(
+            conn, records, actor=actor, publish=publish, dry_run=dry_run
+        )
+        return summary
+    return _import_runbook(conn, records, actor=actor, publish=publish, dry_run=dry_run)
+
+
+def _import_runbook(
+    conn: psycopg.Connection,
+    records: Iterable[MovementRecord],
+    *,
+    actor: str,
+    publish: bool,
+    dry_run: bool,
 ) -> ImportSummary:
     """Stage, compare and publish `records` in one transaction; dry runs roll everything back.
 
@@ -413,17 +442,23 @@ def _find_duplicates(conn: psycopg.Connection, batch: uuid.UUID, problems: Probl
 def _refuse_name_conflicts(conn: psycopg.Connection, batch: uuid.UUID, limit: int) -> None:
     conflicts = conn.execute(_NAME_CONFLICTS, {"batch": batch, "limit": limit}).fetchall()
     if conflicts:
-        problems = [
-            f"movements[{index}] ({movement_id}).name: {name!r} is already used by "
-            f"library movement {owner!r}"
-            for index, movement_id, name, owner in conflicts
-        ]
-        raise InvalidInput(
-            f"{len(problems)}{'+' if len(problems) >= limit else ''} movement name(s) "
-            "already belong to other movements",
-            problems,
-            "rename the movements, or archive / truncate the existing ones; nothing was written",
-        )
+        raise name_conflicts_refusal(conflicts, limit)
+
+
+def name_conflicts_refusal(conflicts: list[tuple[int, str, str, str]], limit: int) -> InvalidInput:
+    """(record index, movement id, name, id of the library movement owning the name) as the
+    error both schema profiles raise: the suite matches on "already used by library movement"."""
+    problems = [
+        f"movements[{index}] ({movement_id}).name: {name!r} is already used by "
+        f"library movement {owner!r}"
+        for index, movement_id, name, owner in conflicts[:limit]
+    ]
+    return InvalidInput(
+        f"{len(problems)}{'+' if len(conflicts) >= limit else ''} movement name(s) "
+        "already belong to other movements",
+        problems,
+        "rename the movements, or archive / truncate the existing ones; nothing was written",
+    )
 
 
 def log_refused_import(source: str, actor: str, error: EngineError) -> None:
@@ -451,8 +486,24 @@ def record_run(
     source: str,
     summary: ImportSummary | None,
     error: str | None,
+    profile: str = RUNBOOK,
 ) -> None:
     """Keep a ledger of import attempts (never their data) so /metrics can count failures."""
+    if require_known(profile) != RUNBOOK:
+        _athlete_ally().record_run(conn, actor=actor, source=source, summary=summary, error=error)
+        return
+    insert_run(conn, actor=actor, source=source, summary=summary, error=error)
+
+
+def insert_run(
+    conn: psycopg.Connection,
+    *,
+    actor: str,
+    source: str,
+    summary: ImportSummary | None,
+    error: str | None,
+) -> None:
+    """One row of `movement_import_runs`, the same table in both schema profiles."""
     with conn.transaction():
         conn.execute(
             "INSERT INTO movement_import_runs (actor, source, succeeded, summary, error)"

@@ -3,6 +3,9 @@
 A job is handed to one worker at a time (row lock + lease owner), and only the lease holder
 can complete it: the plan insert and the status change commit together, and `plans.job_id`
 is unique, so a job never yields two plans even when a presumed-dead worker comes back.
+
+This is the `runbook` schema profile's store; `athlete_ally.jobs` has the same functions for
+that schema, and `backends.py` picks one of the two at start-up.
 """
 
 import uuid
@@ -48,7 +51,7 @@ _JOB_COLUMNS = (
 
 @dataclass(frozen=True)
 class ClaimedJob:
-    job_id: uuid.UUID
+    job_id: uuid.UUID | str  # the id the API returned (a uuid column here, text elsewhere)
     user_id: str
     request: dict[str, Any]
     retry_count: int
@@ -93,9 +96,15 @@ async def claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> Clai
     return ClaimedJob(job_id=row[0], user_id=row[1], request=row[2], retry_count=row[3])
 
 
-async def reap_expired(conn: AsyncConnection) -> list[tuple[uuid.UUID, str]]:
+async def reap_expired(conn: AsyncConnection, lease_seconds: float) -> list[tuple[uuid.UUID, str]]:
+    """Jobs whose lease ran out; each lease carries its own expiry (set by `claim` from the
+    same setting), so `lease_seconds` is not needed here."""
     cur = await conn.execute(_REAP)
     return [(row[0], row[1]) for row in await cur.fetchall()]
+
+
+def new_plan_id() -> str:
+    return str(uuid.uuid4())
 
 
 async def published_movements(conn: AsyncConnection) -> list[dict[str, Any]]:

@@ -1,19 +1,56 @@
 """Prometheus metrics: in-process counters for scoring, database-backed gauges for state.
 
 Gauges that describe the database (jobs by status, movement count, import failures) are
-read at scrape time, so every engine process reports the same truth.
+read at scrape time, so every engine process reports the same truth. What they are read from
+depends on the schema profile (`runbook_state` here, `athlete_ally.metrics` for the other);
+the metric names and labels are the same in both.
 """
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from psycopg import AsyncConnection
 
 JOB_STATUSES = ("queued", "processing", "completed", "failed")
+MOVEMENT_STATUSES = ("draft", "published", "archived")
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """The database gauges' values: jobs by status, movements by status, failed imports."""
+
+    jobs: dict[str, int]
+    movements: dict[str, int]
+    import_failures: int
+
+
+async def runbook_state(conn: AsyncConnection) -> DatabaseState:
+    jobs: dict[str, int] = dict(
+        await (
+            await conn.execute("SELECT status, count(*) FROM plan_jobs GROUP BY status")
+        ).fetchall()
+    )
+    library: dict[str, int] = dict(
+        await (
+            await conn.execute("SELECT status, count(*) FROM movement_library GROUP BY status")
+        ).fetchall()
+    )
+    failures = await (
+        await conn.execute("SELECT count(*) FROM movement_import_runs WHERE NOT succeeded")
+    ).fetchone()
+    return DatabaseState(jobs, library, failures[0] if failures else 0)
 
 
 class EngineMetrics:
-    def __init__(self, database_gauges: bool = True) -> None:
+    def __init__(
+        self,
+        database_gauges: bool = True,
+        read_state: Callable[[AsyncConnection], Awaitable[DatabaseState]] = runbook_state,
+    ) -> None:
         """`database_gauges=False` for a worker process: its registry holds only its own
-        counters, rather than gauges it never refreshes."""
+        counters, rather than gauges it never refreshes. `read_state` is the schema profile's."""
+        self.read_state = read_state
         self.registry = CollectorRegistry()
         gauges = self.registry if database_gauges else None
         self.jobs = Gauge("planning_jobs", "Plan jobs by status", ["status"], registry=gauges)
@@ -46,28 +83,16 @@ class EngineMetrics:
         )
         for status in JOB_STATUSES:
             self.jobs.labels(status).set(0)
-        for status in ("draft", "published", "archived"):
+        for status in MOVEMENT_STATUSES:
             self.movements.labels(status).set(0)
 
     async def refresh(self, conn: AsyncConnection) -> None:
-        counts: dict[str, int] = dict(
-            await (
-                await conn.execute("SELECT status, count(*) FROM plan_jobs GROUP BY status")
-            ).fetchall()
-        )
+        state = await self.read_state(conn)
         for status in JOB_STATUSES:
-            self.jobs.labels(status).set(counts.get(status, 0))
-        library: dict[str, int] = dict(
-            await (
-                await conn.execute("SELECT status, count(*) FROM movement_library GROUP BY status")
-            ).fetchall()
-        )
-        for status in ("draft", "published", "archived"):
-            self.movements.labels(status).set(library.get(status, 0))
-        failures = await (
-            await conn.execute("SELECT count(*) FROM movement_import_runs WHERE NOT succeeded")
-        ).fetchone()
-        self.import_failures.set(failures[0] if failures else 0)
+            self.jobs.labels(status).set(state.jobs.get(status, 0))
+        for status in MOVEMENT_STATUSES:
+            self.movements.labels(status).set(state.movements.get(status, 0))
+        self.import_failures.set(state.import_failures)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

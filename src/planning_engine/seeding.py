@@ -3,6 +3,9 @@
 The dump is what the runbook's "Option B: Restore from CI Dump" downloads. It is one
 transaction of INSERT ... ON CONFLICT statements, so `psql -f dump.sql` and `restore-seed`
 both apply it completely or not at all, and applying it twice changes nothing.
+
+Each schema profile dumps its own tables (`athlete-ally`: see `athlete_ally.seed_dump`); a dump
+names its profile in its header, and is restored only with the same profile.
 """
 
 import json
@@ -14,12 +17,15 @@ import psycopg
 from psycopg import sql
 
 from planning_engine import __version__
+from planning_engine.athlete_ally import seed_dump as athlete_ally_dump
+from planning_engine.athlete_ally.schema import schema_required as athlete_ally_schema_required
 from planning_engine.database import schema_required
 from planning_engine.errors import InvalidInput
 from planning_engine.importer import ImportSummary, import_movements
 from planning_engine.logs import get_logger, log_event
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
+from planning_engine.schema_profile import ATHLETE_ALLY, RUNBOOK, require_known
 
 DUMP_HEADER = "-- Stream 5 movement seed dump"
 log = get_logger("seed")
@@ -44,16 +50,21 @@ _LIBRARY_COLUMNS = [
     "published_at",
 ]
 _AUDIT_COLUMNS = ["event_id", "movement_id", "action", "actor", "batch_id", "details", "created_at"]
+PROFILE_PREFIX = "-- schema profile: "
 
 
-def seed_foundational(conn: psycopg.Connection, actor: str = "seed") -> ImportSummary:
+def seed_foundational(
+    conn: psycopg.Connection, actor: str = "seed", profile: str = RUNBOOK
+) -> ImportSummary:
     """What the runbook's `seed-to-dsn` does: import and publish the 8 foundational movements."""
     records = read_movement_file(data_file(FOUNDATIONAL_MOVEMENTS))
-    return import_movements(conn, records, actor=actor, publish=True)
+    return import_movements(conn, records, actor=actor, publish=True, profile=profile)
 
 
-def dump_seed(conn: psycopg.Connection, out: Path) -> int:
+def dump_seed(conn: psycopg.Connection, out: Path, profile: str = RUNBOOK) -> int:
     """Write the library and its audit trail as restorable SQL; returns the movement count."""
+    if require_known(profile) == ATHLETE_ALLY:
+        return _dump_athlete_ally(conn, out)
     with schema_required():
         library = conn.execute(
             sql.SQL("SELECT {} FROM movement_library ORDER BY movement_id").format(
@@ -65,14 +76,7 @@ def dump_seed(conn: psycopg.Connection, out: Path) -> int:
                 sql.SQL(", ").join(map(sql.Identifier, _AUDIT_COLUMNS))
             )
         ).fetchall()
-    lines = [
-        DUMP_HEADER,
-        f"-- planning-engine {__version__}, {datetime.now(UTC).isoformat(timespec='seconds')}: "
-        f"{len(library)} movements, {len(audit)} audit rows",
-        '-- Restore with: psql "$PLANNING_DATABASE_URL" -v ON_ERROR_STOP=1 -f THIS_FILE',
-        "--           or: planning-engine restore-seed --file THIS_FILE",
-        "BEGIN;",
-    ]
+    lines = _header(f"{len(library)} movements, {len(audit)} audit rows")
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _LIBRARY_COLUMNS[1:])
     for row in library:
         lines.append(
@@ -84,13 +88,41 @@ def dump_seed(conn: psycopg.Connection, out: Path) -> int:
             _insert(conn, "movement_audit_log", _AUDIT_COLUMNS, row)
             + " ON CONFLICT (event_id) DO NOTHING;"
         )
+    _write_dump(out, lines, len(library), len(audit))
+    return len(library)
+
+
+def _header(contents: str, profile: str = RUNBOOK, restore_options: str = "") -> list[str]:
+    lines = [DUMP_HEADER]
+    if profile != RUNBOOK:  # runbook dumps keep the header they always had
+        lines.append(PROFILE_PREFIX + profile)
+    return [
+        *lines,
+        f"-- planning-engine {__version__}, {datetime.now(UTC).isoformat(timespec='seconds')}: "
+        + contents,
+        '-- Restore with: psql "$PLANNING_DATABASE_URL" -v ON_ERROR_STOP=1 -f THIS_FILE',
+        f"--           or: planning-engine restore-seed --file THIS_FILE{restore_options}",
+        "BEGIN;",
+    ]
+
+
+def _write_dump(out: Path, lines: list[str], movements: int, audit_rows: int) -> None:
     lines.append("COMMIT;")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    log_event(
-        log, "Seed dump written", file=str(out), movements=len(library), audit_rows=len(audit)
+    log_event(log, "Seed dump written", file=str(out), movements=movements, audit_rows=audit_rows)
+
+
+def _dump_athlete_ally(conn: psycopg.Connection, out: Path) -> int:
+    statements, counts = athlete_ally_dump.dump_statements(conn)
+    movements, audit = counts["movement_library"], counts["movement_audit_log"]
+    lines = _header(
+        f"{movements} library movements, {counts['movement_staging']} drafts, {audit} audit rows",
+        ATHLETE_ALLY,
+        f" --schema-profile {ATHLETE_ALLY}",
     )
-    return len(library)
+    _write_dump(out, lines + statements, movements, audit)
+    return movements
 
 
 def _insert(conn: psycopg.Connection, table: str, columns: list[str], row: tuple[Any, ...]) -> str:
@@ -99,8 +131,19 @@ def _insert(conn: psycopg.Connection, table: str, columns: list[str], row: tuple
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({literals})"
 
 
-def restore_seed(conn: psycopg.Connection, dump: Path) -> tuple[int, int]:
+def _dump_profile(text: str) -> str:
+    """The profile a dump's header names; a header naming none is the runbook profile's."""
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        if line.startswith(PROFILE_PREFIX):
+            return line[len(PROFILE_PREFIX) :].strip()
+    return RUNBOOK
+
+
+def restore_seed(conn: psycopg.Connection, dump: Path, profile: str = RUNBOOK) -> tuple[int, int]:
     """Apply a dump in one transaction; returns (movements, audit rows) present afterwards."""
+    require_known(profile)
     if not dump.is_file():
         raise InvalidInput(f"dump file {dump} not found", fix="check the path passed to --file")
     text = dump.read_text(encoding="utf-8")
@@ -109,11 +152,18 @@ def restore_seed(conn: psycopg.Connection, dump: Path) -> tuple[int, int]:
             f"{dump.name} is not a movement seed dump (missing the '{DUMP_HEADER}' header)",
             fix="produce the file with `planning-engine dump-seed --out FILE`",
         )
+    written_by = _dump_profile(text)
+    if written_by != profile:
+        raise InvalidInput(
+            f"{dump.name} is a dump of the {written_by} schema profile, not of {profile}",
+            fix=f"restore it with --schema-profile {written_by} into a database of that profile",
+        )
     body = "\n".join(
         line for line in text.splitlines() if line.strip() not in ("BEGIN;", "COMMIT;")
     )
+    guard = athlete_ally_schema_required if profile == ATHLETE_ALLY else schema_required
     try:
-        with schema_required(), conn.transaction():
+        with guard(), conn.transaction():
             conn.execute(body.encode())
             movements = conn.execute("SELECT count(*) FROM movement_library").fetchone()
             audit = conn.execute("SELECT count(*) FROM movement_audit_log").fetchone()

@@ -33,6 +33,7 @@ def serve(settings: ServiceSettings, host: str, port: int) -> None:
         header_timeout_s=settings.header_timeout_s,
         body_timeout_s=settings.body_timeout_s,
         max_connections=settings.max_connections,
+        schema_profile=settings.schema_profile,
     )
     uvicorn.run(
         create_app(settings),
@@ -81,7 +82,13 @@ async def _run_workers(settings: ServiceSettings, metrics: EngineMetrics) -> Non
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     workers.start()
-    log_event(log, "Workers started", workers=settings.workers, owner=workers.owner_prefix)
+    log_event(
+        log,
+        "Workers started",
+        workers=settings.workers,
+        owner=workers.owner_prefix,
+        schema_profile=settings.schema_profile,
+    )
     try:
         await stop.wait()
     finally:

@@ -8,6 +8,7 @@ from planning_engine.auth import DEFAULT_MAX_TTL_S as DEFAULT_MAX_TOKEN_TTL_S
 from planning_engine.errors import ConfigurationError
 from planning_engine.faults import KNOWN_FAULTS
 from planning_engine.faults import unknown as unknown_faults
+from planning_engine.schema_profile import DEFAULT_PROFILE, resolve_profile
 
 JWT_SECRET_VARIABLE = "PLANNING_JWT_SECRET"
 FAULTS_VARIABLE = "PLANNING_ENGINE_FAULTS"
@@ -61,12 +62,20 @@ class ServiceSettings:
     # Open connections beyond this are answered 503 (uvicorn's limit_concurrency).
     max_connections: int = 1000
     max_token_ttl_s: float = DEFAULT_MAX_TOKEN_TTL_S
+    # Which schema the database holds (`runbook` or `athlete-ally`): picks the job store, the
+    # gauges' queries and the schema check of /health.
+    schema_profile: str = DEFAULT_PROFILE
 
     @classmethod
     def from_environment(
-        cls, dsn: str, workers: int | None = None, verifies_tokens: bool = True
+        cls,
+        dsn: str,
+        workers: int | None = None,
+        verifies_tokens: bool = True,
+        schema_profile: str | None = None,
     ) -> "ServiceSettings":
-        """Settings of `serve` (which verifies tokens) or `worker` (which has no API)."""
+        """Settings of `serve` (which verifies tokens) or `worker` (which has no API).
+        `schema_profile` is the command-line option, which wins over PLANNING_SCHEMA_PROFILE."""
         secret = os.environ.get(JWT_SECRET_VARIABLE, "")
         if verifies_tokens and len(secret) < 32:
             raise ConfigurationError(
@@ -94,4 +103,5 @@ class ServiceSettings:
             body_timeout_s=_positive("PLANNING_BODY_TIMEOUT_S", 10.0),
             max_connections=max(1, int(_positive("PLANNING_MAX_CONNECTIONS", 1000))),
             max_token_ttl_s=max_token_ttl_s(),
+            schema_profile=resolve_profile(schema_profile),
         )

@@ -1,8 +1,11 @@
 """Workers: claim plan jobs, generate and score the plan, store the result.
 
-Each worker is an asyncio task. Idle workers wait on one LISTEN connection (the insert
-trigger's NOTIFY wakes them within milliseconds) with a slow poll as a fallback; any
+Each worker is an asyncio task. Idle workers wait on one LISTEN connection (the NOTIFY that
+comes with each insert wakes them within milliseconds) with a slow poll as a fallback; any
 database error is waited out with a backoff, so a Postgres restart only pauses them.
+
+The workers are the same in both schema profiles: only the job store they are given differs
+(chosen from `settings.schema_profile`), so every fault of PLANNING_ENGINE_FAULTS behaves alike.
 """
 
 import asyncio
@@ -20,6 +23,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from planning_engine import jobs, planner, scoring
+from planning_engine.backends import backend_for
 from planning_engine.faults import corrupt_scoring, plan_to_score, plan_to_store
 from planning_engine.flags import FlagSource
 from planning_engine.logs import get_logger, log_event
@@ -49,6 +53,7 @@ class WorkerPool:
         metrics: EngineMetrics,
     ) -> None:
         self.pool, self.settings, self.flags, self.metrics = pool, settings, flags, metrics
+        self.jobs = backend_for(settings.schema_profile).jobs
         self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -97,7 +102,9 @@ class WorkerPool:
         while not self._stopping.is_set():
             try:
                 async with self.pool.connection() as conn:
-                    for job_id, status in await jobs.reap_expired(conn):
+                    for job_id, status in await self.jobs.reap_expired(
+                        conn, self.settings.lease_seconds
+                    ):
                         log_event(
                             log,
                             "Job lease expired",
@@ -117,7 +124,7 @@ class WorkerPool:
                 # Clear before claiming: a NOTIFY that lands during the claim sets it again.
                 self._wake.clear()
                 async with self.pool.connection() as conn:
-                    job = await jobs.claim(conn, owner, self.settings.lease_seconds)
+                    job = await self.jobs.claim(conn, owner, self.settings.lease_seconds)
                 attempt = 0
                 if job is None:
                     await self._pause(self.settings.poll_seconds)
@@ -138,7 +145,7 @@ class WorkerPool:
         faults = self.settings.faults
         if "hold_jobs" in faults:
             return  # rehearsal of a stuck worker: the job stays processing until its lease expires
-        movements = await self._while_held(job, jobs.published_movements)
+        movements = await self._while_held(job, self.jobs.published_movements)
         try:
             if "fail_jobs" in faults:
                 raise planner.PlanningError("injected failure (PLANNING_ENGINE_FAULTS=fail_jobs)")
@@ -149,7 +156,7 @@ class WorkerPool:
         except Exception as error:  # e.g. a request row written by hand that the API would refuse
             await self._fail(job, owner, "internal error", f"{type(error).__name__}: {error}")
             return
-        await self._while_held(job, lambda conn: jobs.set_progress(conn, job, owner, 60))
+        await self._while_held(job, lambda conn: self.jobs.set_progress(conn, job, owner, 60))
         result = self._result(job, plan)
         stored_result: dict[str, Any] | None = result
         if "empty_result" in faults:
@@ -159,7 +166,7 @@ class WorkerPool:
         stored_plan = plan_to_store(plan, faults)
         completed = await self._while_held(
             job,
-            lambda conn: jobs.complete(
+            lambda conn: self.jobs.complete(
                 conn, job, owner, stored_plan, result["planId"], stored_result
             ),
         )
@@ -196,13 +203,16 @@ class WorkerPool:
     async def _fail(self, job: jobs.ClaimedJob, owner: str, error: str, cause: str) -> None:
         """A job that cannot succeed on retry: failed at once, with the cause in error_data."""
         await self._while_held(
-            job, lambda conn: jobs.fail(conn, job, owner, {"error": error, "message": cause})
+            job, lambda conn: self.jobs.fail(conn, job, owner, {"error": error, "message": cause})
         )
         self.metrics.job_failures.inc()
         log_event(log, "Plan generation failed", logging.ERROR, job_id=str(job.job_id), error=cause)
 
     def _result(self, job: jobs.ClaimedJob, plan: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = {"planId": str(uuid.uuid4()), "summary": planner.summarise(plan)}
+        result: dict[str, Any] = {
+            "planId": self.jobs.new_plan_id(),
+            "summary": planner.summarise(plan),
+        }
         if self.flags.scoring_enabled(job.user_id):
             payload = self._score(job, plan)
             if payload is not None:

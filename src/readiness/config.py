@@ -17,6 +17,8 @@ import pytest
 
 from planning_engine.dsn import mask_dsn, read_dsn
 from planning_engine.errors import ConfigurationError
+from readiness.schema_profiles import VARIABLE as PROFILE_VARIABLE
+from readiness.schema_profiles import UnknownProfile, load_profile, profile_names
 
 FLAG_VARIABLE = "FEATURE_V1_PLANNING_SCORING"
 # Variables that only mean something with PLANNING_API_URL (a staging to check).
@@ -51,6 +53,8 @@ class SuiteConfig:
     job_deadline_s: float = 60.0
     max_duration_s: float = 300.0
     plan_user: str = "test-user"
+    # None: detected from the target's columns; the embedded target then runs the runbook's.
+    schema_profile: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -90,6 +94,13 @@ def add_options(parser: pytest.Parser) -> None:
         "--job-deadline",
         default=None,
         help="seconds a test plan may take to complete (default PLANNING_JOB_DEADLINE_S or 60)",
+    )
+    group.addoption(
+        "--schema-profile",
+        default=None,
+        help="the deployed schema's shape, one of "
+        f"{', '.join(profile_names())} (default PLANNING_SCHEMA_PROFILE, else detected from "
+        "the target's columns; the embedded target runs the one given, else runbook)",
     )
     group.addoption(
         "--max-duration",
@@ -220,6 +231,18 @@ def _second_token(env: Mapping[str, str], token: str | None) -> str | None:
     return second
 
 
+def _schema_profile(pytest_config: pytest.Config, env: Mapping[str, str]) -> str | None:
+    option = pytest_config.getoption("schema_profile", None)
+    raw = option or env.get(PROFILE_VARIABLE) or None
+    if raw is None:
+        return None
+    try:
+        return load_profile(raw).name
+    except UnknownProfile as error:
+        shown = "--schema-profile" if option else PROFILE_VARIABLE
+        raise ConfigurationProblem(f"{shown}={raw!r}: {error}") from None
+
+
 def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> SuiteConfig:
     """`suite_selected` is False when pytest runs none of features/ (e.g. `pytest tests/`): an
     engine developer's PLANNING_DATABASE_URL then says nothing about a staging to check."""
@@ -271,6 +294,7 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
         job_deadline_s=deadline,
         max_duration_s=max_duration,
         plan_user=env.get("PLANNING_TEST_USER_ID", "test-user"),
+        schema_profile=_schema_profile(pytest_config, env),
     )
 
 

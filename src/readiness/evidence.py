@@ -28,13 +28,19 @@ class Evidence:
         rows: list[tuple[Any, ...]],
         duration_ms: float,
         target: str,
+        runbook_sql: str | None = None,
+        profile: str = "",
     ) -> None:
+        """`query` is the SQL run; `runbook_sql` the runbook's, as written, when the query is the
+        runbook's (the two differ where the schema profile rewrites it)."""
         self.items.append(
             Item(
                 "sql",
                 f"SQL on {mask_dsn(target)} ({duration_ms:.1f} ms)",
                 {
                     "query": query,
+                    "runbook_sql": runbook_sql,
+                    "profile": profile,
                     "columns": columns,
                     "rows": [list(r) for r in rows[:50]],
                     "row_count": len(rows),
@@ -88,6 +94,10 @@ class Evidence:
         for item in self.items:
             lines.append(f"- {item.title}")
             if item.kind == "sql":
+                runbook_sql = item.data.get("runbook_sql")
+                if runbook_sql and runbook_sql != item.data["query"]:
+                    lines.append("    runbook's SQL, as written: " + " ".join(runbook_sql.split()))
+                    lines.append(f"    run instead ({item.data.get('profile')} schema):")
                 lines.append("    " + " ".join(item.data["query"].split()))
                 lines.append(f"    columns: {item.data['columns']}")
                 lines.extend(f"    {row}" for row in item.data["rows"][:10])

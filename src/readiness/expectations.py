@@ -14,7 +14,6 @@ FOUNDATIONAL_MOVEMENTS: dict[str, str] = {
     "Rowing (Ergometer)": "conditioning",
 }
 EXPECTED_MOVEMENT_COUNT = len(FOUNDATIONAL_MOVEMENTS)
-EXPECTED_AUDIT_ACTIONS = {"imported": EXPECTED_MOVEMENT_COUNT, "published": EXPECTED_MOVEMENT_COUNT}
 SCORING_VERSION = "fixed-weight-v1"
 RUNBOOK_TABLES = ("movement_library", "movement_staging", "movement_audit_log", "plan_jobs")
 
@@ -37,31 +36,4 @@ def profile_request(experience: str, goal: str, days: int) -> dict[str, Any]:
     }
 
 
-# Columns the engine and the runbook's queries rely on, by table.
-REQUIRED_COLUMNS: dict[str, set[str]] = {
-    "movement_library": {
-        "movement_id",
-        "name",
-        "category",
-        "modalities",
-        "status",
-        "recommended_rpe",
-    },
-    "movement_staging": {"batch_id", "payload", "validation_status"},
-    "movement_audit_log": {"movement_id", "action", "actor", "created_at"},
-    "plan_jobs": {
-        "job_id",
-        "user_id",
-        "status",
-        "progress",
-        "request_data",
-        "result_data",
-        "error_data",
-        "created_at",
-        "started_at",
-        "completed_at",
-        "retry_count",
-        "max_retries",
-    },
-}
 MINIMUM_POSTGRES = 14

@@ -17,7 +17,6 @@ import pytest
 
 from planning_engine import workspace
 from planning_engine.dsn import describe_target, mask_dsn
-from readiness.api_client import PlanningApi
 from readiness.budget import RunBudget
 from readiness.checks import ReadinessFailure
 from readiness.config import (
@@ -27,8 +26,6 @@ from readiness.config import (
     known_secrets,
     read_config,
 )
-from readiness.db_probe import DatabaseProbe
-from readiness.engine_cli import CliOutcome
 from readiness.evidence import Evidence
 from readiness.expectations import profile_request
 from readiness.report.inventory import item_key
@@ -43,8 +40,12 @@ from readiness.report.plugin import add_options as add_report_options
 from readiness.report.scenario_record import record_for_item
 from readiness.runbook.plan_queue import PlanQueue
 from readiness.runbook.plans import Job, PlanBatch, PlanRequests
-from readiness.shared_target import SharedBoot, attach_shared
-from readiness.target import Target, boot_embedded, connect_staging
+from readiness.schema_profiles import BASE_PROFILE
+from readiness.target.api_client import PlanningApi
+from readiness.target.db_probe import DatabaseProbe
+from readiness.target.deployment import Target, boot_embedded, connect_staging
+from readiness.target.engine_cli import CliOutcome
+from readiness.target.shared import SharedBoot, attach_shared
 
 CONFIG_KEY = pytest.StashKey[SuiteConfig]()
 PROFILES_KEY = pytest.StashKey[list[dict[str, Any]]]()
@@ -312,11 +313,33 @@ def budget(pytestconfig: pytest.Config) -> RunBudget:
 
 
 @pytest.fixture(scope="session")
-def database(target: Target, budget: RunBudget) -> Iterator[DatabaseProbe]:
-    """The target's Postgres, read as an operator with psql would (one connection per run)."""
-    probe = DatabaseProbe(target.dsn, budget)
+def database(
+    target: Target, budget: RunBudget, suite_config: SuiteConfig, pytestconfig: pytest.Config
+) -> Iterator[DatabaseProbe]:
+    """The target's Postgres, read as an operator with psql would (one connection per run), with
+    its schema profile (forced, or detected here) and the runbook's drift in the run's identity."""
+    probe = DatabaseProbe(target.dsn, budget, suite_config.schema_profile)
+    pytestconfig.stash[TARGET_IDENTITY_KEY].update(schema_identity(probe, suite_config))
     yield probe
     probe.close()
+
+
+def schema_identity(probe: DatabaseProbe, suite_config: SuiteConfig) -> dict[str, Any]:
+    """The schema profile as the run's identity shows it, and where the runbook's SQL does not
+    run on the deployed schema; a schema no profile fits is reported by the checks instead."""
+    try:
+        profile = probe.profile
+    except ReadinessFailure as failure:
+        return {"schema_profile": f"none: {failure}"}
+    how = (
+        "set by --schema-profile / PLANNING_SCHEMA_PROFILE"
+        if suite_config.schema_profile
+        else ("detected from the target's columns")
+    )
+    return {
+        "schema_profile": f"{profile.name} ({how})",
+        "runbook_drift": [drift.as_dict() for drift in probe.drift],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -346,6 +369,7 @@ class ScenarioState:
     """What a scenario's seeding and drill steps hand to each other (single values travel as
     step fixtures: `job`, `earlier_job`, `metrics`)."""
 
+    schema_profile: str = BASE_PROFILE  # of the scratch databases the rehearsals make
     scratch_dsn: str | None = None
     dump_file: Path | None = None
     commands: list[CliOutcome] = field(default_factory=list)
@@ -354,9 +378,9 @@ class ScenarioState:
 
 
 @pytest.fixture
-def state() -> Iterator[ScenarioState]:
+def state(suite_config: SuiteConfig) -> Iterator[ScenarioState]:
     """What one scenario's steps hand to each other; a drill left half-way is abandoned."""
-    scenario = ScenarioState()
+    scenario = ScenarioState(schema_profile=suite_config.schema_profile or BASE_PROFILE)
     yield scenario
     if scenario.rollback is not None:
         scenario.rollback.abandon()  # a drill that failed half-way leaves its truncate uncommitted

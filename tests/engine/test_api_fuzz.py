@@ -13,7 +13,7 @@ from schemathesis import GenerationMode
 from conftest import JWT_SECRET, bearer
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.seeding import seed_foundational
-from readiness.engine_process import EngineProcess
+from readiness.target.engine_process import EngineProcess
 
 
 @pytest.fixture

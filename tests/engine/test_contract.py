@@ -398,3 +398,21 @@ def test_nesting_as_deep_as_a_json_reader_accepts_gives_a_report(payload: dict[s
     report = validate_scoring(payload)
     assert any(f.path == "$.metadata.weeklySessionsPlanned" for f in report.errors)
     assert "$.debug" in {f.path for f in report.warnings}
+
+
+def test_validate_scoring_output_is_bounded_whatever_the_number_of_payloads(
+    engine_cli, payload: dict[str, Any], tmp_path: Path
+) -> None:
+    """10,000 payloads, half of them broken: the first 50 are listed, then invalid ones up to
+    50 in all, and the rest are counted; the verdict line still counts every payload."""
+    broken = copy.deepcopy(payload)
+    broken["total"] = 1.2
+    path = tmp_path / "payloads.json"
+    path.write_text(json.dumps([payload, broken] * 5_000))
+    result = engine_cli("validate-scoring", "--file", str(path))
+    lines = result.out.splitlines()
+    assert result.code == 1
+    assert len(lines) < 200
+    assert sum(line.endswith(": INVALID") for line in lines) == 50
+    assert "… and 4950 more invalid payload(s), not listed" in result.out
+    assert lines[-1] == "5000 of 10000 payload(s) valid against fixed-weight-v1"

@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from planning_engine.migrate import available_migrations
-from readiness.expectations import REQUIRED_COLUMNS
+from readiness.schema_profiles import load_profile
 
 RUNBOOK_TABLES = {
     "movement_library",
@@ -81,7 +81,8 @@ def test_plan_jobs_has_the_columns_the_queue_and_runbook_need(db: psycopg.Connec
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'plan_jobs'"
         )
     }
-    assert columns >= REQUIRED_COLUMNS["plan_jobs"] | {"lease_owner", "lease_expires_at"}
+    required = set(load_profile("runbook").required_columns["plan_jobs"])
+    assert columns >= required | {"lease_owner", "lease_expires_at"}
 
 
 def test_runbook_queries_on_plan_jobs_use_the_status_index(db: psycopg.Connection) -> None:

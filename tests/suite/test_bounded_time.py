@@ -23,7 +23,7 @@ import pytest
 from local_http import answering
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.seeding import seed_foundational
-from readiness.engine_process import EngineProcess
+from readiness.target.engine_process import EngineProcess
 from suite_runner import SuiteRun, run_suite
 
 BUDGET_S = 60

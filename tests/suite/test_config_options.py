@@ -116,3 +116,27 @@ def test_the_suite_stops_with_one_line_and_exit_4(
     lines = [line for line in run.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(expected), lines
     assert run.outcomes == {}
+
+
+def test_the_schema_profile_comes_from_the_option_then_the_variable_else_detection() -> None:
+    assert _read().schema_profile is None  # detected from the target's columns
+    assert _read({"PLANNING_SCHEMA_PROFILE": "athlete-ally"}).schema_profile == "athlete-ally"
+    assert (
+        _read({"PLANNING_SCHEMA_PROFILE": "athlete-ally"}, schema_profile="runbook").schema_profile
+        == "runbook"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "options", "message"),
+    [
+        ({}, {"schema_profile": "prisma"}, "--schema-profile='prisma': unknown schema profile"),
+        ({"PLANNING_SCHEMA_PROFILE": "Runbook"}, {}, "PLANNING_SCHEMA_PROFILE='Runbook': unknown"),
+    ],
+)
+def test_an_unknown_schema_profile_stops_the_run_naming_the_known_ones(
+    env: dict[str, str], options: dict[str, str], message: str
+) -> None:
+    with pytest.raises(pytest.UsageError, match="expected one of runbook, athlete-ally") as error:
+        _read(env, **options)
+    assert message in str(error.value)

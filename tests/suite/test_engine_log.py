@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from readiness.checks import ReadinessFailure
-from readiness.engine_log import EngineLog
+from readiness.target.engine_log import EngineLog
 
 LINES = [
     {"level": "info", "message": "Applied fixed-weight scoring", "job_id": "j1", "total": 0.9},

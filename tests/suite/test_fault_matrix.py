@@ -3,16 +3,21 @@ the scenarios tied to that criterion fail with the cause and the runbook's fix, 
 scenario still passes. The healthy target gives GO.
 
 Data faults are made from the outside (SQL on the target's database after seeding); behaviour
-faults through the reference engine's PLANNING_ENGINE_FAULTS. The table of this file is
-docs/FAULT_MATRIX.md.
+faults through the reference engine's PLANNING_ENGINE_FAULTS. The matrix runs in both schema
+profiles: the staging's tables are made in the profile, the engine serves in it, and the suite
+detects it (nothing tells the suite which it is). A data fault is made with the profile's SQL
+where the runbook's does not fit, and may fail other scenarios there (`Variant`). The tables of
+this file are docs/FAULT_MATRIX.md.
 """
 
+import dataclasses
 import json
 import socket
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -21,10 +26,13 @@ from psycopg.conninfo import make_conninfo
 from conftest import JWT_SECRET, password_login
 from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
+from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.checks import FIXES
-from readiness.engine_process import EngineProcess
+from readiness.target.engine_process import EngineProcess
 from suite_runner import run_suite
+
+RUNBOOK, ATHLETE_ALLY = "runbook", "athlete-ally"
 
 AUDIT_TABLE = frozenset(
     {
@@ -124,6 +132,15 @@ ALL_DATABASE = frozenset(
 
 
 @dataclass(frozen=True)
+class Variant:
+    """The fault in the athlete-ally schema: its SQL, and what it fails there, where they differ."""
+
+    sql: str | None = None
+    fails: frozenset[str] | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
 class Fault:
     """A broken staging: `fails` are exactly the scenarios that must fail, each naming a runbook
     fix; one of them says both what was found (`cause`) and the criterion's own fix (`fix`)."""
@@ -137,6 +154,19 @@ class Fault:
     engine_env: dict[str, str] = field(default_factory=dict)
     suite_env: dict[str, str] = field(default_factory=dict)
     workers: int = 4
+    athlete_ally: Variant = Variant()
+
+    def in_profile(self, profile: str) -> "Fault":
+        """The fault as it is made, and what it fails, on a staging of `profile`."""
+        if profile == RUNBOOK:
+            return self
+        variant = self.athlete_ally
+        return dataclasses.replace(
+            self,
+            sql=variant.sql if variant.sql is not None else self.sql,
+            fails=variant.fails if variant.fails is not None else self.fails,
+            cause=variant.cause if variant.cause is not None else self.cause,
+        )
 
 
 FAULTS = [
@@ -153,6 +183,16 @@ FAULTS = [
         "planning-engine migrate",
         sql="DROP TABLE movement_audit_log",
         cause="no table movement_audit_log",
+        athlete_ally=Variant(
+            # this importer checks the whole schema before it compares anything
+            fails=AUDIT_TABLE
+            | RESEED
+            | {
+                "test_the_schema_is_applied",
+                "test_the_runbook_query_for_check_runs_within_the_sla[audit actions]",
+                "test_the_runbook_query_for_check_runs_within_the_sla[audit log size]",
+            }
+        ),
     ),
     Fault(
         "Postgres unreachable",
@@ -182,6 +222,10 @@ FAULTS = [
         "grant SELECT, INSERT, UPDATE, DELETE on the Stream 5 tables",
         suite_env={"PLANNING_DATABASE_URL": "select-only"},
         cause="not granted: INSERT on movement_library",
+        athlete_ally=Variant(
+            # re-seeding the unchanged library writes nothing here, so its dry run needs no grant
+            fails=frozenset({"test_the_database_user_has_the_permissions_the_runbook_lists"})
+        ),
     ),
     # seeding
     Fault(
@@ -201,6 +245,19 @@ FAULTS = [
         "re-seed with `planning-engine seed`",
         sql="DELETE FROM movement_library",
         cause="movement_library has 0 rows",
+        athlete_ally=Variant(
+            # the drafts keep their PUBLISHED status: only the library is empty
+            fails=COUNT
+            | LISTING
+            | RESEED
+            | METRIC_COUNT
+            | SCORED_PLAN
+            | {
+                "test_every_audited_movement_is_in_the_library",
+                "test_one_user_cannot_read_another_users_job",
+                "test_the_application_log_shows_no_errors",
+            }
+        ),
     ),
     Fault(
         "7 of 8 movements",
@@ -214,6 +271,14 @@ FAULTS = [
         "re-seed with `planning-engine seed`",
         sql="DELETE FROM movement_library WHERE movement_id = 'assault-bike'",
         cause="movement_library has 7 rows",
+        athlete_ally=Variant(
+            sql="DELETE FROM movement_library WHERE slug = 'assault-bike'",
+            fails=COUNT
+            | LISTING
+            | RESEED
+            | METRIC_COUNT
+            | {"test_every_audited_movement_is_in_the_library"},
+        ),
     ),
     Fault(
         "one movement left draft",
@@ -222,6 +287,12 @@ FAULTS = [
         "re-seed with `planning-engine seed`",
         sql="UPDATE movement_library SET status = 'draft' WHERE movement_id = 'deadlift'",
         cause="{'published': 7, 'draft': 1}",
+        athlete_ally=Variant(
+            # the library has no status: the draft carries it, and nothing else reads it
+            sql="UPDATE movement_staging SET status = 'DRAFT' WHERE slug = 'deadlift'",
+            fails=STATUS,
+            cause="'draft': 1",
+        ),
     ),
     Fault(
         "a movement's modalities changed by hand",
@@ -230,6 +301,23 @@ FAULTS = [
         "re-seed with `planning-engine seed`",
         sql="UPDATE movement_library SET modalities = '{dumbbell}' WHERE movement_id = 'back-squat'",
         cause="Back Squat: back-squat ['dumbbell']",
+        athlete_ally=Variant(
+            # the athlete-ally listing shows equipment; re-seeding compares every column
+            sql="UPDATE movement_library SET equipment = '{dumbbell}' WHERE slug = 'back-squat'",
+            fails=LISTING | RESEED,
+        ),
+    ),
+    Fault(
+        "a movement's category changed by hand",
+        "movement library listing",
+        LISTING,
+        "re-seed with `planning-engine seed`",
+        sql="UPDATE movement_library SET category = 'power' WHERE movement_id = 'deadlift'",
+        cause="'Deadlift': 'power'",
+        athlete_ally=Variant(
+            sql="UPDATE movement_library SET classification = 'power' WHERE slug = 'deadlift'",
+            fails=LISTING | RESEED,
+        ),
     ),
     Fault(
         "duplicate movement name",
@@ -240,6 +328,11 @@ FAULTS = [
         " INSERT INTO movement_library (movement_id, name, category, recommended_rpe, content_hash, status)"
         " VALUES ('back-squat-copy', 'Back Squat', 'strength', 8, 'x', 'draft')",
         cause="duplicated names [('Back Squat', 2)]",
+        athlete_ally=Variant(
+            sql='INSERT INTO movement_library (id, slug, name, classification, "publishedById",'
+            " \"updatedAt\") VALUES ('copy', 'back-squat-copy', 'Back Squat', 'strength', 'x', now())",
+            fails=COUNT | LISTING | RESEED | {"test_every_movement_is_unique_by_name"},
+        ),
     ),
     Fault(
         "audit log missing the published rows",
@@ -248,6 +341,11 @@ FAULTS = [
         "Rollback: Movement Seeding",
         sql="DELETE FROM movement_audit_log WHERE action = 'published'",
         cause="found {'imported': 8}",
+        athlete_ally=Variant(
+            sql="DELETE FROM movement_audit_log WHERE id = (SELECT min(id) FROM movement_audit_log"
+            " WHERE action = 'PUBLISHED')",
+            cause="'PUBLISHED': 7",
+        ),
     ),
     Fault(
         "audit rows for a movement not in the library",
@@ -256,6 +354,11 @@ FAULTS = [
         "Rollback: Movement Seeding",
         sql="INSERT INTO movement_audit_log (movement_id, action, actor) VALUES ('ghost-lift', 'updated', 'x')",
         cause="not in the library: ['ghost-lift']",
+        athlete_ally=Variant(
+            sql='INSERT INTO movement_audit_log (id, action, "actorId", "actorEmail",'
+            " \"movementLibraryId\") VALUES ('ghost', 'UPDATED', 'x', 'x@example.com', NULL)",
+            cause="not in the library: ['audit row ghost']",
+        ),
     ),
     # scoring
     Fault(
@@ -344,6 +447,7 @@ FAULTS = [
         suite_env={"PLANNING_JOB_DEADLINE_S": "1"},
         workers=0,
         cause="is still queued after 1 s",
+        athlete_ally=Variant(cause="is still pending after 1 s"),
     ),
     Fault(
         "jobs fail",
@@ -394,6 +498,13 @@ FAULTS = [
         sql="ALTER TABLE movement_library RENAME TO movement_library_data;"
         " CREATE VIEW movement_library AS SELECT * FROM movement_library_data WHERE pg_sleep(0.08) IS NOT NULL",
         cause="expected <= 500 ms",
+        athlete_ally=Variant(
+            # the status counts read the drafts, not the slowed library
+            fails=frozenset(
+                f"test_the_runbook_query_for_check_runs_within_the_sla[{q}]"
+                for q in ("movement count", "movement listing", "duplicate names")
+            )
+        ),
     ),
     # scores that are well-formed but wrong: only recomputing them from the stored plan and
     # request (the suite as an oracle, fixed-weight-v1 by the reference) catches these
@@ -437,27 +548,33 @@ class RowResult:
     failed: dict[str, str]
     skipped: set[str]
     output: str
+    target: dict[str, Any]  # the run's identity in verdict.json: schema profile, drift
 
 
 def _run_row(
-    fault: Fault | None, postgres: EmbeddedPostgres, folder: Path, suite_env_for
+    fault: Fault | None, profile: str, postgres: EmbeddedPostgres, folder: Path, suite_env_for
 ) -> RowResult:
-    """Break a fresh staging (database + engine) the fault's way and run the suite against it."""
-    dsn = postgres.create_database("matrix")
+    """Break a fresh staging (database + engine, both in `profile`) the fault's way and run the
+    suite against it."""
+    dsn = postgres.create_database("matrix", migrated=profile == RUNBOOK)
     engine = None
     try:
         with psycopg.connect(dsn) as conn:
-            seed_foundational(conn, actor="ops")
+            if profile != RUNBOOK:
+                migrate(conn, profile=profile)
+            seed_foundational(conn, actor="ops", profile=profile)
             if fault is not None and fault.sql:
                 conn.execute(fault.sql)
         engine_env = {
             "PLANNING_JWT_SECRET": JWT_SECRET,
             "FEATURE_V1_PLANNING_SCORING": "true",
+            "PLANNING_SCHEMA_PROFILE": profile,
             **(fault.engine_env if fault else {}),
         }
+        # Serving is enough: with a table dropped, the athlete-ally engine's /health says 503.
         engine = EngineProcess(
             dsn, folder / "engine.log", engine_env, workers=fault.workers if fault else 4
-        ).start()
+        ).start(healthy=False)
         env = {**suite_env_for(engine, dsn), **(fault.suite_env if fault else {})}
         if env["PLANNING_DATABASE_URL"] == "unreachable":
             env["PLANNING_DATABASE_URL"] = f"postgresql://qa:pw@127.0.0.1:{_closed_port()}/staging"
@@ -470,15 +587,14 @@ def _run_row(
                 dsn, user="matrix_user", password="wrong-password"
             )
         run = run_suite(folder, env)
-        verdict = json.loads((folder / "reports" / "verdict.json").read_text())["predicate"][
-            "verdict"
-        ]
+        predicate = json.loads((folder / "reports" / "verdict.json").read_text())["predicate"]
         return RowResult(
             run.exit_code,
-            verdict,
+            predicate["verdict"],
             run.with_status("failed"),
             set(run.with_status("skipped")),
             run.output[-2000:],
+            predicate["target"],
         )
     finally:
         if engine is not None:
@@ -486,31 +602,45 @@ def _run_row(
         postgres.drop_database(dsn)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=[RUNBOOK, ATHLETE_ALLY])
 def matrix(
-    postgres: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    postgres: EmbeddedPostgres,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, RowResult]]:
-    """Every row, run three at a time against one shared Postgres (each on its own database)."""
+    """Every row in one schema profile, run three at a time against one shared Postgres (each
+    on its own database); the rows are keyed by fault name and carry their profile's faults."""
+    profile: str = request.param
     if postgres._server is None:
         pytest.skip(
             "PLANNING_TEST_DATABASE_URL server: the wrong-password row needs our own pg_hba.conf"
         )
-    rows = {"healthy": None, **{f.name: f for f in FAULTS}}
+    rows = {"healthy": None, **{f.name: f.in_profile(profile) for f in FAULTS}}
     with postgres.admin() as conn:
         conn.execute("CREATE ROLE matrix_reader LOGIN")
     try:
         with password_login(postgres, "matrix_user"), ThreadPoolExecutor(3) as pool:
             futures = {
                 name: pool.submit(
-                    _run_row, fault, postgres, tmp_path_factory.mktemp("row"), _suite_env
+                    _run_row, fault, profile, postgres, tmp_path_factory.mktemp("row"), _suite_env
                 )
                 for name, fault in rows.items()
             }
-            yield {name: future.result() for name, future in futures.items()}
+            results = {name: _outcome(future) for name, future in futures.items()}
+            results["profile"] = profile  # type: ignore[assignment]
+            yield results
     finally:
         with postgres.admin() as conn:
             conn.execute("DROP OWNED BY matrix_reader CASCADE")
             conn.execute("DROP ROLE matrix_reader")
+
+
+def _outcome(future: "Future[RowResult]") -> RowResult:
+    """A row whose staging could not even be made fails its own test, not all the others."""
+    error = future.exception()
+    if error is None:
+        return future.result()
+    return RowResult(-1, "not run", {}, set(), f"the row could not run: {error!r}", {})
 
 
 def _suite_env(engine: EngineProcess, dsn: str) -> dict[str, str]:
@@ -528,8 +658,30 @@ def test_the_healthy_staging_is_go(matrix: dict[str, RowResult]) -> None:
     assert (row.exit_code, row.verdict, row.failed) == (0, "GO", {}), row.output
 
 
+def test_the_suite_detects_the_stagings_schema_profile(matrix: dict[str, Any]) -> None:
+    """Nothing told the suite the profile: it read it from the staging's columns. On the
+    athlete-ally schema the runbook's snake_case SQL does not run: the page lists that drift."""
+    target = matrix["healthy"].target
+    profile = matrix["profile"]
+    assert target["schema_profile"] == f"{profile} (detected from the target's columns)"
+    drifted = {d["query"]: d for d in target["runbook_drift"]}
+    if profile == RUNBOOK:
+        assert drifted == {}
+    else:
+        assert set(drifted) == {
+            "list movements",
+            "status counts",
+            "recent scoring",
+            "rollback scoring check",
+        }
+        assert drifted["list movements"]["error"] == 'column "movement_id" does not exist'
+        assert "movement_library.category" in drifted["list movements"]["missing_columns"]
+        assert "classification AS category" in drifted["list movements"]["equivalent"]
+
+
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-def test_the_gate_catches(fault: Fault, matrix: dict[str, RowResult]) -> None:
+def test_the_gate_catches(fault: Fault, matrix: dict[str, Any]) -> None:
+    fault = fault.in_profile(matrix["profile"])
     row = matrix[fault.name]
     assert (row.exit_code, row.verdict) == (1, "NO-GO"), row.output
     unexpected, missing = set(row.failed) - fault.fails, fault.fails - set(row.failed)
@@ -573,8 +725,9 @@ def _failing(fault: Fault) -> str:
     return "; ".join(names)
 
 
-def readme_table() -> str:
-    """The "What the gate catches" table of docs/FAULT_MATRIX.md, made from FAULTS so the two cannot drift."""
+def readme_table(profile: str = RUNBOOK) -> str:
+    """A "What the gate catches" table of docs/FAULT_MATRIX.md, one per schema profile, made
+    from FAULTS so the two cannot drift."""
     lines = [
         "| fault | how it is made | criterion | scenarios that fail (and only these) | "
         "the message says |",
@@ -584,13 +737,15 @@ def readme_table() -> str:
         f"| {f.name} | {_how(f)} | {f.criterion} | {_failing(f)} | `{f.cause}` … {f.fix} |".replace(
             "!=", "≠"
         )
-        for f in FAULTS
+        for f in (fault.in_profile(profile) for fault in FAULTS)
     ]
     return "\n".join(lines)
 
 
-def test_the_docs_show_this_table() -> None:
+@pytest.mark.parametrize("profile", [RUNBOOK, ATHLETE_ALLY])
+def test_the_docs_show_this_table(profile: str) -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "FAULT_MATRIX.md"
-    assert readme_table() in docs.read_text(encoding="utf-8"), (
-        "docs/FAULT_MATRIX.md's table is out of date; it should be:\n" + readme_table()
+    assert readme_table(profile) in docs.read_text(encoding="utf-8"), (
+        f"docs/FAULT_MATRIX.md's {profile} table is out of date; it should be:\n"
+        + readme_table(profile)
     )

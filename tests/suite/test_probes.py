@@ -8,9 +8,10 @@ from psycopg.conninfo import make_conninfo
 
 from local_http import answering
 from planning_engine.embedded_postgres import EmbeddedPostgres
-from readiness.api_client import PlanningApi
 from readiness.checks import ReadinessFailure
-from readiness.db_probe import DatabaseProbe
+from readiness.schema_profiles import Query
+from readiness.target.api_client import PlanningApi
+from readiness.target.db_probe import DatabaseProbe
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_missing_privileges_name_the_runbooks_permissions(reader_without_grants:
             ReadinessFailure, match=r"may not read this.*grant SELECT, INSERT, UPDATE, DELETE"
         ),
     ):
-        probe.query("SELECT count(*) FROM movement_library;")
+        probe.query(Query("ad hoc", "SELECT count(*) FROM movement_library;"))
 
 
 def test_a_missing_column_points_to_migrate(dsn: str) -> None:
@@ -38,14 +39,14 @@ def test_a_missing_column_points_to_migrate(dsn: str) -> None:
         DatabaseProbe(dsn) as probe,
         pytest.raises(ReadinessFailure, match=r"schema incomplete.*planning-engine migrate"),
     ):
-        probe.query("SELECT no_such_column FROM movement_library;")
+        probe.query(Query("ad hoc", "SELECT no_such_column FROM movement_library;"))
 
 
 def test_a_query_over_the_statement_timeout_is_a_performance_finding(dsn: str) -> None:
     with DatabaseProbe(dsn) as probe:
-        probe.query("SET statement_timeout = 50;")
+        probe.query(Query("ad hoc", "SET statement_timeout = 50;"))
         with pytest.raises(ReadinessFailure, match=r"ran longer than .*No performance regressions"):
-            probe.query("SELECT pg_sleep(1);")
+            probe.query(Query("ad hoc", "SELECT pg_sleep(1);"))
 
 
 @pytest.fixture

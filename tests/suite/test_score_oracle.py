@@ -21,7 +21,6 @@ from planning_engine.faults import SCORING_FAULTS, plan_to_score, plan_to_store
 from planning_engine.scoring import score_plan
 from planning_engine.seeding import seed_foundational
 from readiness.checks import FIXES, ReadinessFailure
-from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
 from readiness.runbook.score_oracle import (
@@ -37,6 +36,7 @@ from readiness.runbook.score_oracle import (
     verify_stored_scores,
     why_plans_cannot_be_found,
 )
+from readiness.target.db_probe import DatabaseProbe
 
 MOVEMENTS = [
     {
@@ -334,7 +334,9 @@ def test_a_scored_job_without_its_plan_row_is_not_verified(
     staging: psycopg.Connection, probe: DatabaseProbe
 ) -> None:
     test_job = _store_job(staging, with_plan=False)
-    with pytest.raises(pytest.skip.Exception, match="no plans row has the job_id of 1 scored"):
+    with pytest.raises(
+        pytest.skip.Exception, match=r"no plans row is linked \(plans.job_id\) to 1 scored"
+    ):
         verify_stored_scores(probe, Evidence(), test_job)
 
 

@@ -179,7 +179,15 @@ def test_the_projects_own_tests_ignore_an_engine_developers_dsn(tmp_path: Path) 
         "PYTEST_DEBUG_TEMPROOT": str(tmp_path),
     }
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/suite/test_checklist.py"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/suite/test_checklist.py",
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -82,7 +82,10 @@ def _reasons(predicate: dict) -> set[str]:
         (("-k", "not (valid_and_scored and not beginner)"), "deselected in this run (-k "),
         (("-m", "phase2"), "deselected in this run (-m 'phase2')"),
         (
-            ("--deselect", "features/test_40_phase4_validation.py::test_every_movement_is_unique_by_name"),
+            (
+                "--deselect",
+                "features/test_40_phase4_validation.py::test_every_movement_is_unique_by_name",
+            ),
             "deselected in this run (--deselect",
         ),
         (

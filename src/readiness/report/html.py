@@ -49,7 +49,11 @@ def banner(verdict: Verdict, allow_incomplete: bool, rehearsal: str = "") -> str
         f'<div class="s5-banner" id="verdict" style="background:{colour}"><h1>{verdict.decision}</h1>'
         f"<p>{verdict.passed} passed · {verdict.failed} failed · {verdict.incomplete} required criteria not verified"
         f" · CI gate: {gate}</p>"
-        + (f'<p id="rehearsal"><b>{escape(rehearsal[:1].upper() + rehearsal[1:])}</b></p>' if rehearsal else "")
+        + (
+            f'<p id="rehearsal"><b>{escape(rehearsal[:1].upper() + rehearsal[1:])}</b></p>'
+            if rehearsal
+            else ""
+        )
         + "</div>"
     )
 
@@ -97,6 +101,7 @@ def identity_table(identity: dict[str, Any]) -> str:
         "target_url": "Target URL",
         "database": "Database",
         "engine_version": "Engine version",
+        "schema_profile": "Schema profile",
         "suite_version": "Suite version",
         "git_commit": "Suite commit",
         "started": "Started (UTC)",
@@ -109,6 +114,26 @@ def identity_table(identity: dict[str, Any]) -> str:
         for key, label in labels.items()
     )
     return f'<table class="s5-table" id="identity">{rows}</table>'
+
+
+def drift_block(drift: list[dict[str, Any]]) -> str:
+    """Where the runbook's SQL does not run on the deployed schema, and what ran instead. It
+    informs whoever follows the runbook by hand; the verdict rests on the equivalents."""
+    if not drift:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(d['query'])}</td><td>{escape(d['error'])}</td>"
+        f"<td>{escape(', '.join(d['missing_columns']) or '—')}</td>"
+        f"<td><pre>{escape(d['equivalent'])}</pre></td></tr>"
+        for d in drift
+    )
+    return (
+        '<div id="runbook-drift"><h2>Runbook drift</h2><p>The runbook\'s SQL for these checks '
+        "does not run on the deployed schema; the suite ran the equivalent shown. This informs "
+        "whoever follows the runbook by hand; it does not decide the verdict.</p>"
+        '<table class="s5-table"><tr><th>runbook query</th><th>Postgres says</th>'
+        f"<th>missing columns</th><th>equivalent run</th></tr>{rows}</table></div>"
+    )
 
 
 def checklist(verdict: Verdict) -> str:
@@ -215,6 +240,21 @@ def _step_row(step: StepRecord) -> str:
     )
 
 
+def _sql_shown(data: dict[str, Any]) -> str:
+    """The SQL run; for one of the runbook's queries, the runbook's SQL as written too, and
+    when the schema profile runs something else, both, labelled."""
+    runbook_sql, run = data.get("runbook_sql"), data["query"]
+    if not runbook_sql:
+        return f"<pre>{escape(run)}</pre>"
+    if runbook_sql == run:
+        return f"<p>the runbook's SQL, run as written</p><pre>{escape(run)}</pre>"
+    return (
+        f"<p>the runbook's SQL, as written</p><pre>{escape(runbook_sql)}</pre>"
+        f"<p>run instead, its equivalent on the {escape(str(data.get('profile')))} schema "
+        f"profile</p><pre>{escape(run)}</pre>"
+    )
+
+
 def _evidence(item: dict[str, Any]) -> str:
     data, title = item["data"], f"<h4>{escape(item['title'])}</h4>"
     if item["kind"] == "sql":
@@ -228,7 +268,9 @@ def _evidence(item: dict[str, Any]) -> str:
             if data["row_count"] > len(data["rows"])
             else ""
         )
-        return f"{title}<pre>{escape(data['query'])}</pre><table class='s5-table'><tr>{head}</tr>{rows}</table>{more}"
+        return (
+            f"{title}{_sql_shown(data)}<table class='s5-table'><tr>{head}</tr>{rows}</table>{more}"
+        )
     if item["kind"] == "http":
         return (
             f"{title}<p>request</p><pre>{escape(json.dumps(data['request'], indent=2, default=str))}</pre>"

@@ -60,6 +60,8 @@ def run_identity(root: Path, started: datetime, target: dict[str, Any]) -> dict[
         "target_url": target.get("api_url", ""),
         "database": target.get("database", ""),
         "engine_version": target.get("engine_version") or "not reported",
+        "schema_profile": target.get("schema_profile") or "not detected (no database check ran)",
+        "runbook_drift": target.get("runbook_drift", []),
         "suite_version": suite_version(),
         "git_commit": git_commit(root),
         "started": started.isoformat(timespec="seconds"),

@@ -21,6 +21,7 @@ from readiness.report.html import (
     banner,
     causes_block,
     checklist,
+    drift_block,
     identity_table,
     plans_chart,
     scenario_details,
@@ -102,7 +103,9 @@ class ReportCollector:
         targets = [r.target for r in self.records.values() if r.target]
         # Under xdist, scenarios that ran before the engine served know no engine version yet.
         target = next((t for t in targets if "engine_version" in t), targets[0] if targets else {})
-        return run_identity(self.config.rootpath, self.started, target)
+        # Likewise the schema profile, known once a database check ran.
+        profiled = next((t for t in targets if "schema_profile" in t), {})
+        return run_identity(self.config.rootpath, self.started, {**profiled, **target})
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -129,6 +132,7 @@ class ReportCollector:
                 banner(verdict, self.config.getoption("allow_incomplete"), rehearsal),
                 causes_block(verdict),
                 identity_table(identity),
+                drift_block(identity.get("runbook_drift") or []),
                 checklist(verdict),
                 plans_chart(verdict.records),
             ]
@@ -161,7 +165,7 @@ class ReportCollector:
         if not self.records:
             return
         terminalreporter.write_sep("=", "Stream 5 readiness", bold=True)
-        for line in terminal_details(self.verdict(), self._report_paths()):
+        for line in terminal_details(self.verdict(), self._report_paths(), self.identity()):
             terminalreporter.write_line(line)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")

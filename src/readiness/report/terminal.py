@@ -5,14 +5,18 @@ first: a CI log tail or a hurried reader sees the answer and the fix without scr
 """
 
 from collections import Counter
+from typing import Any
 
 from readiness.report.verdict import INCOMPLETE, NO_GO, Verdict
 
 _NAMES_SHOWN = 8
 
 
-def terminal_details(verdict: Verdict, reports: list[str]) -> list[str]:
-    """Failed scenarios under their cause; unverified ones under their reason; where reports are."""
+def terminal_details(
+    verdict: Verdict, reports: list[str], identity: dict[str, Any] | None = None
+) -> list[str]:
+    """Failed scenarios under their cause; unverified ones under their reason; the schema
+    profile and the runbook's drift; where reports are."""
     lines = []
     for number, cause in enumerate(verdict.causes, 1):
         lines.append(f"cause {number}: {cause.title} ({cause.count}):")
@@ -28,6 +32,10 @@ def terminal_details(verdict: Verdict, reports: list[str]) -> list[str]:
         lines += [f"    - {name}" for name in names[:_NAMES_SHOWN]]
         if len(names) > _NAMES_SHOWN:
             lines.append(f"    - … and {len(names) - _NAMES_SHOWN} more")
+    if identity and identity.get("schema_profile"):
+        drift = identity.get("runbook_drift") or []
+        shown = f"; runbook drift: {len(drift)} of its queries do not run here" if drift else ""
+        lines.append(f"schema profile: {identity['schema_profile']}{shown} (see the report)")
     lines.append("reports: " + ", ".join(reports))
     return lines
 

@@ -12,31 +12,27 @@ from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS as FOUNDATIONAL_FILE
 from planning_engine.resources import data_file
 from readiness.checks import expect, fail
-from readiness.db_probe import LOCK_TIMEOUT_MS, DatabaseProbe, lock_holders
 from readiness.evidence import Evidence
 from readiness.expectations import (
-    EXPECTED_AUDIT_ACTIONS,
     EXPECTED_MOVEMENT_COUNT,
     FOUNDATIONAL_MOVEMENTS,
 )
-from readiness.runbook import runbook_sql
+from readiness.target.db_probe import LOCK_TIMEOUT_MS, DatabaseProbe, lock_holders
 
 
 def check_audit_actions(probe: DatabaseProbe, evidence: Evidence) -> None:
-    """Runbook Phase 4: `imported = 8, published = 8` (other actions, e.g. updates, may exist)."""
-    rows = probe.query(runbook_sql.AUDIT_ACTIONS, evidence).as_dicts()
-    counts = {row["action"]: row["count"] for row in rows}
-    relevant = {action: counts.get(action, 0) for action in EXPECTED_AUDIT_ACTIONS}
-    expect(
-        relevant == EXPECTED_AUDIT_ACTIONS,
-        found=counts,
-        expected="imported = 8, published = 8",
-        fix="audit",
-    )
+    """Runbook Phase 4: `imported = 8, published = 8` (other actions, e.g. updates, may exist),
+    in the actions of the schema's profile."""
+    wanted = probe.profile.audit_actions
+    counts = {
+        row["action"]: row["count"] for row in probe.run("audit_actions", evidence).as_dicts()
+    }
+    relevant = {action: counts.get(action, 0) for action in wanted}
+    expect(relevant == wanted, found=counts, expected=probe.profile.audit_actions_text, fix="audit")
 
 
 def check_published_foundational_listing(probe: DatabaseProbe, evidence: Evidence) -> None:
-    listing = probe.query(runbook_sql.LIST_MOVEMENTS, evidence).as_dicts()
+    listing = probe.run("list_movements", evidence).as_dicts()
     found = {row["name"]: (row["category"], row["status"]) for row in listing}
     wanted = {name: (category, "published") for name, category in FOUNDATIONAL_MOVEMENTS.items()}
     expect(
@@ -47,21 +43,36 @@ def check_published_foundational_listing(probe: DatabaseProbe, evidence: Evidenc
     )
 
 
-def listing_differences(listing: list[dict[str, Any]]) -> list[str]:
-    """Rows of the runbook's listing whose id or modalities differ from the foundational file."""
+def listing_mismatch(found: dict[str, str], wanted: dict[str, str]) -> str:
+    """How a listing's name -> category differs from the wanted one, shortly: the missing names,
+    the unexpected ones and the wrong categories (a whole listing would bury the difference)."""
+    missing = [name for name in wanted if name not in found]
+    extra = [name for name in found if name not in wanted]
+    wrong = {n: found[n] for n in wanted if n in found and found[n] != wanted[n]}
+    parts = [
+        f"missing {missing}" if missing else "",
+        f"not foundational {extra}" if extra else "",
+        f"categories {wrong} (expected { ({n: wanted[n] for n in wrong}) })" if wrong else "",
+    ]
+    return "; ".join(part for part in parts if part)
+
+
+def listing_differences(listing: list[dict[str, Any]], list_column: str) -> list[str]:
+    """Rows of the listing whose id or list column (the runbook's modalities, or what the
+    profile lists instead) differ from the foundational file."""
     seeded = {
-        m["name"]: (m["movement_id"], sorted(m["modalities"]))
+        m["name"]: (m["movement_id"], sorted(m[list_column]))
         for m in json.loads(data_file(FOUNDATIONAL_FILE).read_text(encoding="utf-8"))["movements"]
     }
     return [
-        f"{row['name']}: {row['movement_id']} {sorted(row['modalities'] or [])}"
+        f"{row['name']}: {row['movement_id']} {sorted(row[list_column] or [])}"
         for row in listing
         if row["name"] in seeded
-        and (row["movement_id"], sorted(row["modalities"] or [])) != seeded[row["name"]]
+        and (row["movement_id"], sorted(row[list_column] or [])) != seeded[row["name"]]
     ]
 
 
-def dry_run_foundational_seed(dsn: str) -> ImportSummary:
+def dry_run_foundational_seed(dsn: str, profile: str) -> ImportSummary:
     """What re-seeding would change, from `import-movements --dry-run` (rolled back), with the
     runbook's fix for each way it can be refused."""
     records = read_movement_file(data_file(FOUNDATIONAL_FILE))
@@ -70,7 +81,9 @@ def dry_run_foundational_seed(dsn: str) -> ImportSummary:
             conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{LOCK_TIMEOUT_MS}ms",))
             conn.commit()
             try:
-                return import_movements(conn, records, actor="readiness-suite", dry_run=True)
+                return import_movements(
+                    conn, records, actor="readiness-suite", dry_run=True, profile=profile
+                )
             except psycopg.errors.LockNotAvailable:
                 conn.rollback()
                 holders = lock_holders(conn) or "a lock, released since,"

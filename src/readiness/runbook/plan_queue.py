@@ -6,8 +6,7 @@ later test plan of the run fails at once with it, instead of each waiting out it
 """
 
 from readiness.checks import ReadinessFailure
-from readiness.db_probe import DatabaseProbe
-from readiness.runbook import suite_sql
+from readiness.target.db_probe import DatabaseProbe
 
 
 class PlanQueue:
@@ -28,10 +27,10 @@ class PlanQueue:
 
     def describe(self) -> str:
         try:
-            row = self.database.query(suite_sql.QUEUE_STATE).as_dicts()[0]
+            row = self.database.run("queue_state").as_dicts()[0]
         except ReadinessFailure as unreadable:
             return f"the queue could not be read from the database ({unreadable})"
-        parts = [f"{row['queued']} queued"]
+        parts = [f"{row['queued']} {self.database.profile.queued_status}"]
         if row["oldest_queued_s"] is not None:
             parts[0] += f" (the oldest for {row['oldest_queued_s']:.0f} s)"
         processing = f"{row['processing']} processing"

@@ -7,13 +7,13 @@ from typing import Any
 
 import httpx
 
-from readiness.api_client import JobBatch, JobNotFinished, PlanningApi
 from readiness.checks import expect, fail
 from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
 from readiness.runbook.plan_queue import PlanQueue
-from readiness.target import Target
+from readiness.target.api_client import JobBatch, JobNotFinished, PlanningApi
+from readiness.target.deployment import Target
 
 Progress = Callable[[str, float], None]
 Job = dict[str, Any]  # a plan job as the API answers it

@@ -13,12 +13,13 @@ from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from readiness.checks import fail
 from readiness.evidence import Evidence
-from readiness.runbook import runbook_sql
+from readiness.schema_profiles import SchemaProfile
 
 
 class MovementRollback:
-    def __init__(self, dsn: str) -> None:
-        self.dsn = dsn
+    def __init__(self, dsn: str, profile: SchemaProfile) -> None:
+        self.dsn, self.profile = dsn, profile
+        self.truncate_sql = profile.query("truncate_movements").sql
         self._conn: psycopg.Connection | None = None
 
     def truncate(self, evidence: Evidence) -> None:
@@ -29,7 +30,7 @@ class MovementRollback:
             # Imports take this lock before their tables; taking it first too rules out a deadlock
             # with an import (or a dry run) that starts during the drill.
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (IMPORT_LOCK_KEY,))
-            self._conn.execute(runbook_sql.TRUNCATE_MOVEMENTS)
+            self._conn.execute(self.truncate_sql)
         except psycopg.Error as error:
             self.abandon()
             fail(
@@ -38,14 +39,16 @@ class MovementRollback:
             )
         evidence.note(
             "runbook Rollback step 1 (inside the drill's transaction)",
-            sql=runbook_sql.TRUNCATE_MOVEMENTS,
+            sql=self.truncate_sql,
         )
 
     def reseed(self, evidence: Evidence) -> ImportSummary:
         assert self._conn is not None, "truncate first"
         records = read_movement_file(data_file(FOUNDATIONAL_MOVEMENTS))
         try:
-            summary = import_movements(self._conn, records, actor="readiness-rollback-drill")
+            summary = import_movements(
+                self._conn, records, actor="readiness-rollback-drill", profile=self.profile.name
+            )
             self._conn.commit()
         except psycopg.Error as error:
             fail(

@@ -24,9 +24,8 @@ import pytest
 
 from planning_engine.scoring import round4, score_plan
 from readiness.checks import fail
-from readiness.db_probe import DatabaseProbe
 from readiness.evidence import Evidence
-from readiness.runbook import suite_sql
+from readiness.target.db_probe import DatabaseProbe
 
 # How many of the last hour's completed jobs are recomputed (newest first): enough to cover
 # every test plan of a run and the traffic around it, bounded so a busy staging stays fast.
@@ -256,7 +255,7 @@ def audit(jobs: Iterable[StoredJob]) -> Audit:
 
 
 def stored_jobs(rows: Iterable[Mapping[str, Any]]) -> list[StoredJob]:
-    """The rows of `suite_sql.RECENT_SCORED_PLANS` as jobs."""
+    """The rows of the profile's `recent_scored_plans` query as jobs."""
     return [
         StoredJob(
             str(row["job_id"]), row["request_data"], row["scoring"], row["plan"], row["plan_found"]
@@ -265,11 +264,13 @@ def stored_jobs(rows: Iterable[Mapping[str, Any]]) -> list[StoredJob]:
     ]
 
 
-def why_plans_cannot_be_found(plans_columns: set[str]) -> str | None:
+def why_plans_cannot_be_found(
+    plans_columns: set[str], needed: frozenset[str] = frozenset({"job_id", "content"})
+) -> str | None:
     """Why this schema gives no way to find a job's stored plan, or None if it does."""
     if not plans_columns:
         return "there is no plans table"
-    missing = sorted({"job_id", "content"} - plans_columns)
+    missing = sorted(needed - plans_columns)
     if missing:
         return f"the plans table has no {' or '.join(missing)} column"
     return None
@@ -305,14 +306,15 @@ def failure_message(outcome: Audit) -> str:
 def verify_stored_scores(probe: DatabaseProbe, evidence: Evidence, test_job_id: str) -> Audit:
     """Recompute the test plan's score and every recent one stored on the target; fail on any
     field that differs, skip when the target gives no way to find the plans."""
-    columns = {str(row[0]) for row in probe.query(suite_sql.PLANS_COLUMNS, evidence).rows}
-    unlinked = why_plans_cannot_be_found(columns)
+    profile = probe.profile
+    columns = {str(row[0]) for row in probe.run("plans_columns", evidence).rows}
+    unlinked = why_plans_cannot_be_found(columns, profile.plan_columns)
     if unlinked:
         pytest.skip(
             f"{unlinked}: the suite cannot find the plan each job produced, so stored scores "
             "cannot be recomputed and their correctness is not verified"
         )
-    result = probe.query(suite_sql.RECENT_SCORED_PLANS, None, (RECOMPUTE_CAP, test_job_id))
+    result = probe.run("recent_scored_plans", None, (RECOMPUTE_CAP, test_job_id))
     started = time.perf_counter()
     outcome = audit(stored_jobs(result.as_dicts()))
     recompute_ms = (time.perf_counter() - started) * 1000
@@ -329,7 +331,8 @@ def verify_stored_scores(probe: DatabaseProbe, evidence: Evidence, test_job_id: 
     if outcome.without_plan:
         ids = ", ".join(outcome.without_plan[:3])
         pytest.skip(
-            f"no plans row has the job_id of {len(outcome.without_plan)} scored job(s) ({ids}"
+            f"no plans row is linked ({profile.plan_link}) to {len(outcome.without_plan)} "
+            f"scored job(s) ({ids}"
             f"{', …' if len(outcome.without_plan) > 3 else ''}): their scores cannot be "
             "recomputed, so scoring correctness is not verified"
         )
@@ -354,7 +357,7 @@ def _record(
         (job_id, None, None, "no plans row: cannot recompute") for job_id in outcome.without_plan
     ]
     evidence.sql(
-        suite_sql.RECENT_SCORED_PLANS,
+        probe.profile.query("recent_scored_plans").sql,
         ["job_id", "stored total", "recomputed total", "differences"],
         rows,
         query_ms,

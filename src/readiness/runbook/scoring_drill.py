@@ -11,15 +11,14 @@ from typing import Any
 import psycopg
 
 from planning_engine.seeding import seed_foundational
-from readiness.api_client import PlanningApi
 from readiness.config import SuiteConfig
-from readiness.db_probe import DatabaseProbe
-from readiness.engine_process import EngineProcess
 from readiness.evidence import Evidence
-from readiness.runbook import runbook_sql
 from readiness.runbook.plan_queue import PlanQueue
 from readiness.runbook.plans import PlanRequests, Progress
-from readiness.target import Target
+from readiness.target.api_client import PlanningApi
+from readiness.target.db_probe import DatabaseProbe
+from readiness.target.deployment import Target
+from readiness.target.engine_process import EngineProcess
 
 
 @dataclass
@@ -35,7 +34,7 @@ class ScoringRollbackDrill:
         """A seeded scratch database and an engine of the drill's own, scoring on."""
         self.dsn = self.target.scratch_database(migrated=True)
         with psycopg.connect(self.dsn) as conn:
-            seed_foundational(conn, actor="readiness-suite")
+            seed_foundational(conn, actor="readiness-suite", profile=self.target.profile_name)
         self.engine = self.target.start_engine(self.dsn, FEATURE_V1_PLANNING_SCORING="true")
 
     def restart_with_flag_off(self) -> None:
@@ -49,7 +48,10 @@ class ScoringRollbackDrill:
 
     def generate(self) -> dict[str, Any]:
         """A completed runbook test plan from the drill's engine."""
-        with self._api() as api, DatabaseProbe(self.dsn) as probe:
+        with (
+            self._api() as api,
+            DatabaseProbe(self.dsn, schema_profile=self.target.profile_name) as probe,
+        ):
             plans = PlanRequests(
                 api, self.target, self.config, self.evidence, self.progress, PlanQueue(probe)
             )
@@ -61,11 +63,8 @@ class ScoringRollbackDrill:
 
     def has_scoring_rows(self) -> list[bool]:
         """Runbook step 3: the rollback query's `has_scoring` column."""
-        with DatabaseProbe(self.dsn) as probe:
-            return [
-                row[0]
-                for row in probe.query(runbook_sql.ROLLBACK_SCORING_CHECK, self.evidence).rows
-            ]
+        with DatabaseProbe(self.dsn, schema_profile=self.target.profile_name) as probe:
+            return [row[0] for row in probe.run("rollback_scoring_check", self.evidence).rows]
 
     def _api(self) -> PlanningApi:
         assert self.engine is not None, "start the drill first"

@@ -19,7 +19,7 @@ from typing import Any
 
 from planning_engine import workspace
 from readiness.config import SuiteConfig
-from readiness.target import Target, boot_embedded
+from readiness.target.deployment import Target, boot_embedded
 
 READY_FILE = "target.json"
 ENGINE_READY_FILE = "engine.ready"

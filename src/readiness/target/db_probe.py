@@ -3,6 +3,10 @@
 One connection per run, opened on first use. If it cannot be opened the reason is kept, so
 every later database step fails at once with the same explanation instead of waiting again.
 
+Queries are named; the schema profile gives their SQL. The profile is the one forced by the
+configuration, or else the one the target's columns fit, found on first use; a schema no
+profile fits fails every query with the same explanation.
+
 Every query has a `lock_timeout` and a `statement_timeout`, both within the run's budget: a
 table held under a lock by another session fails the query within seconds, naming that
 session as Postgres shows it; once a lock was found held, later queries wait only briefly.
@@ -21,7 +25,15 @@ from planning_engine.dsn import describe_target
 from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import ReadinessFailure, fail
 from readiness.evidence import Evidence
-from readiness.runbook import suite_sql
+from readiness.schema_profiles import (
+    Query,
+    SchemaProfile,
+    base_query,
+    load_profile,
+    profile_names,
+)
+from readiness.schema_profiles.detection import best_fit, no_profile_found
+from readiness.schema_profiles.drift import Drift, runbook_drift
 
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000
@@ -44,10 +56,16 @@ class QueryResult:
 
 
 class DatabaseProbe:
-    def __init__(self, dsn: str, budget: RunBudget = UNLIMITED) -> None:
+    def __init__(
+        self, dsn: str, budget: RunBudget = UNLIMITED, schema_profile: str | None = None
+    ) -> None:
         self.dsn = dsn
         self.target = describe_target(dsn)
         self.budget = budget
+        self.forced_profile = schema_profile
+        self._profile: SchemaProfile | None = None
+        self._profile_failure: tuple[str, str] | None = None
+        self.drift: list[Drift] = []
         self._conn: psycopg.Connection | None = None
         self._failure: str | None = None
         self._lock_held = False
@@ -66,15 +84,66 @@ class DatabaseProbe:
                     application_name="stream5-readiness",
                 )
                 self._timeouts_ms = (0, 0)
+                # A schema of `timestamp without time zone` columns holds UTC (Prisma's), which
+                # the runbook's "NOW() - INTERVAL" filters compare in the session's zone.
+                self._conn.execute("SET TIME ZONE 'UTC'")
             except psycopg.Error as error:
                 self._failure = explain_connection_failure(self.dsn, error).cause
                 fail(self._failure, "connection")
         assert self._conn is not None
         return self._conn
 
-    def query(
-        self, sql: str, evidence: Evidence | None = None, params: tuple[Any, ...] | None = None
+    @property
+    def profile(self) -> SchemaProfile:
+        """The target's schema profile: forced, or detected from its columns on first use."""
+        if self._profile_failure is not None:
+            fail(*self._profile_failure)
+        if self._profile is None:
+            if self.forced_profile is not None:
+                self._profile = load_profile(self.forced_profile)
+            else:
+                self._profile = self._detect()
+            self.drift = runbook_drift(self._profile, self.schema_columns(), self._plan_error)
+        return self._profile
+
+    def _detect(self) -> SchemaProfile:
+        known = {t for name in profile_names() for t in load_profile(name).required_columns}
+        columns = {t: c for t, c in self.schema_columns().items() if t in known}
+        if not columns:
+            self._profile_failure = (f"no Stream 5 table exists on {self.target}", "schema")
+            fail(*self._profile_failure)
+        closest = best_fit(columns)
+        if not closest.recognised:
+            self._profile_failure = (no_profile_found(columns, closest), "schema_profile")
+            fail(*self._profile_failure)
+        return closest.profile
+
+    def schema_columns(self) -> dict[str, set[str]]:
+        """The columns of the Stream 5 tables the target has, by table."""
+        return columns_by_table(self.query(base_query("schema_columns")).rows)
+
+    def _plan_error(self, sql: str) -> str | None:
+        """Postgres's objection to planning `sql` (nothing runs), or None if it plans."""
+        conn = self._connection()
+        self._bound(conn)
+        try:
+            conn.execute(f"EXPLAIN {sql}")
+        except (pg_errors.UndefinedColumn, pg_errors.UndefinedTable) as error:
+            return str(error.diag.message_primary)
+        except psycopg.Error:
+            return None  # not a drift of the schema (a lock, a timeout): the checks report it
+        return None
+
+    def run(
+        self, name: str, evidence: Evidence | None = None, params: tuple[Any, ...] | None = None
     ) -> QueryResult:
+        """The profile's query `name` (a file of the profile's folder)."""
+        return self.query(self.profile.query(name), evidence, params)
+
+    def query(
+        self, query: Query, evidence: Evidence | None = None, params: tuple[Any, ...] | None = None
+    ) -> QueryResult:
+        sql = query.sql
         conn = self._connection()
         self.budget.check(f"a query on {self.target}")
         self._bound(conn)
@@ -107,7 +176,9 @@ class DatabaseProbe:
         duration_ms = (time.perf_counter() - started) * 1000
         columns = [c.name for c in cursor.description] if cursor.description else []
         if evidence is not None:
-            evidence.sql(sql, columns, rows, duration_ms, self.target)
+            evidence.sql(
+                sql, columns, rows, duration_ms, self.target, query.runbook_sql, self._shape()
+            )
         return QueryResult(columns, rows, duration_ms)
 
     def _bound(self, conn: psycopg.Connection) -> None:
@@ -137,10 +208,13 @@ class DatabaseProbe:
         except ReadinessFailure:
             return ""
 
-    def median_ms(self, sql: str, evidence: Evidence | None = None) -> float:
+    def _shape(self) -> str:
+        return self._profile.name if self._profile is not None else ""
+
+    def median_ms(self, name: str, evidence: Evidence | None = None) -> float:
         """The query's median time over TIMED_RUNS runs (the first with its rows as evidence)."""
         timings = [
-            self.query(sql, evidence if run == 0 else None).duration_ms for run in range(TIMED_RUNS)
+            self.run(name, evidence if run == 0 else None).duration_ms for run in range(TIMED_RUNS)
         ]
         median = statistics.median(timings)
         if evidence is not None:
@@ -162,11 +236,19 @@ class DatabaseProbe:
             self._conn.close()
 
 
+def columns_by_table(rows: list[tuple[Any, ...]]) -> dict[str, set[str]]:
+    """information_schema's (table, column) rows as the set of columns of each table."""
+    present: dict[str, set[str]] = {}
+    for table, column in rows:
+        present.setdefault(str(table), set()).add(str(column))
+    return present
+
+
 def lock_holders(conn: psycopg.Connection) -> str:
     """The sessions holding exclusive locks on this database's tables, as Postgres shows them
     (pid, application, state, for how long, the start of their query); "" when none does."""
     try:
-        rows = conn.execute(suite_sql.EXCLUSIVE_LOCK_HOLDERS).fetchall()
+        rows = conn.execute(base_query("exclusive_lock_holders").sql).fetchall()
     except psycopg.Error:
         return ""
     return "; ".join(

@@ -17,10 +17,13 @@ import psycopg
 from planning_engine import workspace
 from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
+from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.config import SuiteConfig, token_subject
-from readiness.engine_log import EngineLog
-from readiness.engine_process import EngineProcess
+from readiness.schema_profiles import BASE_PROFILE
+from readiness.schema_profiles import VARIABLE as PROFILE_VARIABLE
+from readiness.target.engine_log import EngineLog
+from readiness.target.engine_process import EngineProcess
 
 OTHER_USER = "other-user"
 SECOND_TOKEN_USER = "the PLANNING_API_TOKEN_2 user"  # an opaque token names no user
@@ -41,6 +44,9 @@ class Target:
     _workdir: Path | None = None
     _owns_server: bool = True
     _engine_starting: Callable[[], object] | None = field(default=None, repr=False)
+    # The schema profile of an embedded target's databases and engines; None for a staging,
+    # whose profile the database probe detects unless the configuration forces one.
+    schema_profile: str | None = None
 
     @property
     def other_user(self) -> str | None:
@@ -78,7 +84,11 @@ class Target:
     def scratch_database(self, migrated: bool = True) -> str:
         """A new database on the target's Postgres server, for rehearsals that must not touch the target."""
         assert self._postgres is not None, "scratch databases need a server the suite controls"
-        return self._postgres.create_database("rehearsal", migrated=migrated)
+        return create_database(self._postgres, "rehearsal", migrated, self.profile_name)
+
+    @property
+    def profile_name(self) -> str:
+        return self.schema_profile or BASE_PROFILE
 
     def start_engine(
         self, dsn: str, workers: int = 2, wait: bool = True, **env: str
@@ -88,6 +98,7 @@ class Target:
         environment = {
             "PLANNING_JWT_SECRET": self._jwt_secret,
             "FEATURE_V1_PLANNING_SCORING": "true",
+            PROFILE_VARIABLE: self.profile_name,
             **env,
         }
         log_file = Path(tempfile.mkdtemp(dir=self._workdir)) / "engine.log"
@@ -105,6 +116,7 @@ class Target:
             "log": str(self.log.path) if self.log else "",
             "server": self._postgres.server_dsn,
             "workdir": str(self._workdir),
+            "schema_profile": self.profile_name,
         }
 
     @classmethod
@@ -127,6 +139,7 @@ class Target:
             _workdir=Path(shared["workdir"]),
             _owns_server=False,
             _engine_starting=engine_starting,
+            schema_profile=shared["schema_profile"],
         )
 
     def stop(self) -> None:
@@ -142,6 +155,17 @@ class Target:
             self._postgres.stop(discard=True)  # its folder goes with it
         if self._workdir is not None and self._owns_server:
             workspace.remove(self._workdir)
+
+
+def create_database(postgres: EmbeddedPostgres, prefix: str, migrated: bool, profile: str) -> str:
+    """A new database on the embedded server, migrated in `profile` if asked. The server's
+    template is migrated in the runbook's profile; another profile migrates an empty one."""
+    if profile == BASE_PROFILE or not migrated:
+        return postgres.create_database(prefix, migrated=migrated)
+    dsn = postgres.create_database(prefix, migrated=False)
+    with psycopg.connect(dsn) as conn:
+        migrate(conn, profile=profile)
+    return dsn
 
 
 def _staging_log(config: SuiteConfig) -> EngineLog | None:
@@ -166,6 +190,7 @@ def connect_staging(config: SuiteConfig) -> Target:
         log=_staging_log(config),
         controlled=False,
         _tokens=tokens,
+        schema_profile=config.schema_profile,
     )
 
 
@@ -180,10 +205,11 @@ def boot_embedded(
     With `await_engine=False` it returns as soon as the engine is spawned; `await_engine()`
     on the target then waits for it to serve."""
     postgres = EmbeddedPostgres.start(in_memory=True)  # its own folder; ~150 MB at most
+    profile = config.schema_profile or BASE_PROFILE
     try:
-        dsn = postgres.create_database("staging", migrated=True)
+        dsn = create_database(postgres, "staging", True, profile)
         with psycopg.connect(dsn) as conn:
-            seed_foundational(conn, actor="readiness-suite")
+            seed_foundational(conn, actor="readiness-suite", profile=profile)
         secret = secret or secrets.token_urlsafe(32)
         target = Target(
             mode="embedded",
@@ -195,6 +221,7 @@ def boot_embedded(
             _jwt_secret=secret,
             _postgres=postgres,
             _workdir=workdir,
+            schema_profile=profile,
         )
         engine = target.start_engine(dsn, workers=4, wait=False)
         target.api_url, target.log = engine.url, EngineLog(path=engine.log_file)

@@ -1,0 +1,2 @@
+-- Quoted from the runbook, verbatim.
+SELECT COUNT(*) FROM movement_audit_log;

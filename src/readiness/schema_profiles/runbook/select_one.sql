@@ -1,0 +1,2 @@
+-- Does the database answer at all (no table needed).
+SELECT 1;

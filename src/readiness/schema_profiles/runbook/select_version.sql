@@ -1,0 +1,2 @@
+-- Quoted from the runbook, verbatim.
+SELECT version();

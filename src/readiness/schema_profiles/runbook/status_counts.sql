@@ -1,0 +1,6 @@
+-- Quoted from the runbook, verbatim.
+SELECT 
+  status,
+  COUNT(*) as count
+FROM movement_library
+GROUP BY status;

@@ -1,0 +1,2 @@
+-- The suite's own query.
+SELECT to_regclass(%s)::text;
