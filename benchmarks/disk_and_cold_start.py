@@ -9,7 +9,10 @@ and how long a cold run takes.
 2. What a Ctrl-C (SIGINT to the run's process group, as a terminal sends it) and a SIGTERM (to
    pytest alone) in the middle of a run leave behind: nothing.
 3. The cold wall time of `pytest features/`, median of M runs (default 5; target <= 4 s): each a
-   new process; whether the machine's template cluster existed before is printed.
+   new process; whether the machine's template cluster existed before is printed. Python
+   writes its bytecode caches as on any user's machine (a PYTHONDONTWRITEBYTECODE of the
+   benchmark's own environment is not passed on; one untimed run writes them); with
+   `--no-bytecode-cache` every module is compiled again in every run.
    With `--compare-with DIR` (a copy of an older checkout, e.g. `git archive HEAD~1 | tar -x -C
    DIR`), the same is measured for that code too, run for run alternately, so that drift in the
    machine's load weighs on both alike. The older code may leak folders: its runs get a private
@@ -154,8 +157,13 @@ def interrupted(how: str, root: Path, reports: Path, older: Path | None = None) 
     return left
 
 
-def cold_runs(count: int, older: Path | None) -> None:
+def cold_runs(count: int, older: Path | None, bytecode_cache: bool = True) -> None:
     print(f"before the cold runs: {template_status()}")
+    if bytecode_cache:
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        sys.dont_write_bytecode = False
+        suite()  # writes the bytecode caches, untimed
+    print(f"bytecode caches: {'written and used' if bytecode_cache else 'not used'}")
     times: dict[str, list[float]] = {"this checkout": []}
     if older is not None:
         times[f"older ({older})"] = []
@@ -195,6 +203,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="runs for the disk check (10)")
     parser.add_argument("--cold", type=int, default=5, help="cold runs timed (5)")
     parser.add_argument("--compare-with", type=Path, help="an older checkout to time as well")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="compile every module in every timed run (as under PYTHONDONTWRITEBYTECODE=1)",
+    )
     args = parser.parse_args()
     root = Path(tempfile.gettempdir())
     loadavg = os.getloadavg()
@@ -227,7 +240,7 @@ def main() -> None:
                 shutil.rmtree(private.with_name(private.name + "-reports"), ignore_errors=True)
 
     print(f"\n-- cold start, {args.cold} runs --")
-    cold_runs(args.cold, args.compare_with)
+    cold_runs(args.cold, args.compare_with, not args.no_bytecode_cache)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ from readiness.target.shared import SharedBoot, attach_shared
 
 CONFIG_KEY = pytest.StashKey[SuiteConfig]()
 PROFILES_KEY = pytest.StashKey[list[dict[str, Any]]]()
+# Whether the run will rehearse the scoring rollback drill (the one controlled scenario that is
+# not a rehearsal on scratch data): its engine then starts while the target boots.
+DRILL_KEY = pytest.StashKey[bool]()
 EMBEDDED_NEEDS = ("pgserver", "fastapi", "uvicorn", "psycopg_pool")
 BUDGET_KEY = pytest.StashKey[RunBudget]()
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
@@ -135,6 +138,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if output is not None:
         output[SELECTED_OUTPUT] = sorted({key for item in session.items if (key := item_key(item))})
         return
+    session.config.stash[DRILL_KEY] = any(
+        item.get_closest_marker("controlled") and not item.get_closest_marker("rehearsal")
+        for item in session.items
+    )
     rows = [getattr(item, "callspec", None) for item in session.items]
     examples = [row.params.get("_pytest_bdd_example", {}) for row in rows if row is not None]
     session.config.stash[PROFILES_KEY] = [
@@ -282,7 +289,12 @@ def target(
         chosen = attach_shared(shared)
     elif suite_config.embedded:
         # The database scenarios run while the engine starts; `api` waits for it.
-        chosen = boot_embedded(suite_config, workspace.create("embedded"), await_engine=False)
+        chosen = boot_embedded(
+            suite_config,
+            workspace.create("embedded"),
+            await_engine=False,
+            drill=pytestconfig.stash.get(DRILL_KEY, False),
+        )
     else:
         chosen = connect_staging(suite_config)
     if chosen.log is not None:

@@ -31,17 +31,28 @@ class ScoringRollbackDrill:
     engine: EngineProcess | None = field(default=None, repr=False)
 
     def start_with_flag_on(self) -> None:
-        """A seeded scratch database and an engine of the drill's own, scoring on."""
+        """A seeded scratch database and an engine of the drill's own, scoring on: the one
+        spawned when the target booted, else one started now."""
+        spawned = self.target.take_drill_engine()
+        if spawned is not None:
+            self.dsn, self.engine = spawned
+            return
         self.dsn = self.target.scratch_database(migrated=True)
         with psycopg.connect(self.dsn) as conn:
             seed_foundational(conn, actor="readiness-suite", profile=self.target.profile_name)
         self.engine = self.target.start_engine(self.dsn, FEATURE_V1_PLANNING_SCORING="true")
 
     def restart_with_flag_off(self) -> None:
-        """Runbook steps 1 and 2: disable the flag, restart the service."""
+        """Runbook steps 1 and 2: disable the flag, restart the service, as a rolling restart
+        does it: the new process starts while the old one drains and stops. No job waits in
+        between (the earlier plan is complete), so no job can be scored by the old process."""
         assert self.engine is not None, "start the drill first"
-        self.engine.stop()
-        self.engine = self.target.start_engine(self.dsn, FEATURE_V1_PLANNING_SCORING="false")
+        old = self.engine
+        self.engine = self.target.start_engine(
+            self.dsn, wait=False, FEATURE_V1_PLANNING_SCORING="false"
+        )
+        old.stop()
+        self.engine.await_health()
         self.evidence.note(
             "engine restarted", FEATURE_V1_PLANNING_SCORING="false", url=self.engine.url
         )

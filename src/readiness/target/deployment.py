@@ -9,6 +9,7 @@ user opted in for) is ever reconfigured or written to destructively.
 import secrets
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class Target:
     _workdir: Path | None = None
     _owns_server: bool = True
     _engine_starting: Callable[[], object] | None = field(default=None, repr=False)
+    _drill_engine: "Future[tuple[str, EngineProcess]] | None" = field(default=None, repr=False)
     # The schema profile of an embedded target's databases and engines; None for a staging,
     # whose profile the database probe detects unless the configuration forces one.
     schema_profile: str | None = None
@@ -106,6 +108,29 @@ class Target:
         self._engines.append(engine)
         return engine
 
+    def start_drill_engine(self) -> None:
+        """Spawn, in the background, the scoring rollback drill's flag-on engine on a seeded
+        scratch database of its own: its start-up then overlaps the run's other scenarios
+        instead of adding to the run (`take_drill_engine`)."""
+        pool = ThreadPoolExecutor(1, thread_name_prefix="drill-engine")
+        self._drill_engine = pool.submit(self._seeded_engine)
+        pool.shutdown(wait=False)  # its one thread ends with its one task
+
+    def _seeded_engine(self) -> tuple[str, EngineProcess]:
+        dsn = self.scratch_database(migrated=True)
+        with psycopg.connect(dsn) as conn:
+            seed_foundational(conn, actor="readiness-suite", profile=self.profile_name)
+        return dsn, self.start_engine(dsn, wait=False, FEATURE_V1_PLANNING_SCORING="true")
+
+    def take_drill_engine(self) -> tuple[str, EngineProcess] | None:
+        """The drill's engine spawned at boot, serving (None if none was, or it failed to)."""
+        spawned, self._drill_engine = self._drill_engine, None
+        if spawned is None or spawned.exception() is not None:
+            return None
+        dsn, engine = spawned.result()
+        engine.await_health()
+        return dsn, engine
+
     def shared(self) -> dict[str, str]:
         """What pytest-xdist workers need to reach this embedded target; the signing key is not in it."""
         assert self._postgres is not None and self._workdir is not None
@@ -147,6 +172,8 @@ class Target:
         for the handle that booted the target, its Postgres; then delete the target's temp
         folder if this process made it. A pytest-xdist worker's handle leaves both to the
         controller, which owns them."""
+        if self._drill_engine is not None:
+            self._drill_engine.exception()  # an engine still being spawned is stopped too
         for engine in self._engines:
             engine.terminate()
         for engine in reversed(self._engines):
@@ -195,7 +222,11 @@ def connect_staging(config: SuiteConfig) -> Target:
 
 
 def boot_embedded(
-    config: SuiteConfig, workdir: Path, secret: str | None = None, await_engine: bool = True
+    config: SuiteConfig,
+    workdir: Path,
+    secret: str | None = None,
+    await_engine: bool = True,
+    drill: bool = False,
 ) -> Target:
     """Postgres (pgserver) + migrate + seed + `planning-engine serve` with the flag on.
 
@@ -203,7 +234,8 @@ def boot_embedded(
     already migrated (see `embedded_postgres`), so "migrate" is the clone of that database;
     the seeding runs here, every run, with this checkout's code and data.
     With `await_engine=False` it returns as soon as the engine is spawned; `await_engine()`
-    on the target then waits for it to serve."""
+    on the target then waits for it to serve. With `drill`, the scoring rollback drill's own
+    engine starts too, in the background (`Target.start_drill_engine`)."""
     postgres = EmbeddedPostgres.start(in_memory=True)  # its own folder; ~150 MB at most
     profile = config.schema_profile or BASE_PROFILE
     try:
@@ -226,6 +258,8 @@ def boot_embedded(
         engine = target.start_engine(dsn, workers=4, wait=False)
         target.api_url, target.log = engine.url, EngineLog(path=engine.log_file)
         target._engine_starting = engine.await_health
+        if drill:
+            target.start_drill_engine()
         if await_engine:
             target.await_engine()
         return target
