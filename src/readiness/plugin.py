@@ -348,10 +348,13 @@ def schema_identity(probe: DatabaseProbe, suite_config: SuiteConfig) -> dict[str
         if suite_config.schema_profile
         else ("detected from the target's columns")
     )
-    return {
+    identity: dict[str, Any] = {
         "schema_profile": f"{profile.name} ({how})",
         "runbook_drift": [drift.as_dict() for drift in probe.drift],
     }
+    if probe.drift_unknown:
+        identity["runbook_drift_unknown"] = probe.drift_unknown
+    return identity
 
 
 @pytest.fixture(scope="session")

@@ -262,3 +262,15 @@ def test_the_embedded_target_in_the_athlete_ally_profile_says_go(tmp_path: Path)
     page = (tmp_path / "reports" / "signoff.html").read_text(encoding="utf-8")
     assert "Runbook drift</h2>" in page and "classification AS category" in page
     assert "the runbook&#39;s SQL, as written&lt;/p&gt;" in page  # in a scenario's evidence
+
+
+def test_a_lock_leaves_the_drift_unknown_not_absent(athlete_ally_dsn: str) -> None:
+    """Planning the runbook's SQL waits for a lock like any query: the drift is then "not
+    checked", naming the holder, never an empty list that would read as "no drift"."""
+    with psycopg.connect(athlete_ally_dsn, application_name="drift-locker") as locker:
+        locker.execute("LOCK TABLE movement_library IN ACCESS EXCLUSIVE MODE")
+        with DatabaseProbe(athlete_ally_dsn) as probe:
+            assert probe.profile.name == ATHLETE_ALLY
+            assert probe.drift == []
+            assert probe.drift_unknown.startswith("not checked: pid ")
+            assert "drift-locker" in probe.drift_unknown

@@ -116,9 +116,11 @@ def identity_table(identity: dict[str, Any]) -> str:
     return f'<table class="s5-table" id="identity">{rows}</table>'
 
 
-def drift_block(drift: list[dict[str, Any]]) -> str:
+def drift_block(drift: list[dict[str, Any]], unknown: str = "") -> str:
     """Where the runbook's SQL does not run on the deployed schema, and what ran instead. It
     informs whoever follows the runbook by hand; the verdict rests on the equivalents."""
+    if unknown:
+        return f'<div id="runbook-drift"><h2>Runbook drift</h2><p>{escape(unknown)}</p></div>'
     if not drift:
         return ""
     rows = "".join(

@@ -62,6 +62,11 @@ def run_identity(root: Path, started: datetime, target: dict[str, Any]) -> dict[
         "engine_version": target.get("engine_version") or "not reported",
         "schema_profile": target.get("schema_profile") or "not detected (no database check ran)",
         "runbook_drift": target.get("runbook_drift", []),
+        **(
+            {"runbook_drift_unknown": target["runbook_drift_unknown"]}
+            if target.get("runbook_drift_unknown")
+            else {}
+        ),
         "suite_version": suite_version(),
         "git_commit": git_commit(root),
         "started": started.isoformat(timespec="seconds"),

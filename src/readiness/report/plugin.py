@@ -132,7 +132,9 @@ class ReportCollector:
                 banner(verdict, self.config.getoption("allow_incomplete"), rehearsal),
                 causes_block(verdict),
                 identity_table(identity),
-                drift_block(identity.get("runbook_drift") or []),
+                drift_block(
+                    identity.get("runbook_drift") or [], identity.get("runbook_drift_unknown", "")
+                ),
                 checklist(verdict),
                 plans_chart(verdict.records),
             ]

@@ -35,6 +35,8 @@ def terminal_details(
     if identity and identity.get("schema_profile"):
         drift = identity.get("runbook_drift") or []
         shown = f"; runbook drift: {len(drift)} of its queries do not run here" if drift else ""
+        if identity.get("runbook_drift_unknown"):
+            shown = "; runbook drift not checked (see the report)"
         lines.append(f"schema profile: {identity['schema_profile']}{shown} (see the report)")
     lines.append("reports: " + ", ".join(reports))
     return lines

@@ -55,6 +55,11 @@ class QueryResult:
         return self.rows[0][0] if self.rows else None
 
 
+class DriftUnknown(Exception):
+    """Planning the runbook's SQL failed for another reason than the schema (a lock held, a
+    timeout): whether it drifts is not known, and the page says so rather than "no drift"."""
+
+
 class DatabaseProbe:
     def __init__(
         self, dsn: str, budget: RunBudget = UNLIMITED, schema_profile: str | None = None
@@ -66,6 +71,7 @@ class DatabaseProbe:
         self._profile: SchemaProfile | None = None
         self._profile_failure: tuple[str, str] | None = None
         self.drift: list[Drift] = []
+        self.drift_unknown = ""  # why the runbook's drift could not be checked, if it could not
         self._conn: psycopg.Connection | None = None
         self._failure: str | None = None
         self._lock_held = False
@@ -103,7 +109,10 @@ class DatabaseProbe:
                 self._profile = load_profile(self.forced_profile)
             else:
                 self._profile = self._detect()
-            self.drift = runbook_drift(self._profile, self.schema_columns(), self._plan_error)
+            try:
+                self.drift = runbook_drift(self._profile, self.schema_columns(), self._plan_error)
+            except DriftUnknown as unknown:
+                self.drift, self.drift_unknown = [], str(unknown)
         return self._profile
 
     def _detect(self) -> SchemaProfile:
@@ -130,8 +139,11 @@ class DatabaseProbe:
             conn.execute(f"EXPLAIN {sql}")
         except (pg_errors.UndefinedColumn, pg_errors.UndefinedTable) as error:
             return str(error.diag.message_primary)
-        except psycopg.Error:
-            return None  # not a drift of the schema (a lock, a timeout): the checks report it
+        except pg_errors.LockNotAvailable:
+            self._lock_held = True
+            raise DriftUnknown(f"not checked: {self._blockers()}") from None
+        except psycopg.Error as error:
+            raise DriftUnknown(f"not checked: {error.diag.message_primary or error}") from None
         return None
 
     def run(
