@@ -37,6 +37,8 @@ options:
   --max-duration S     the run's time budget (PLANNING_MAX_DURATION, 300)
   --job-deadline S     how long a test plan may take (PLANNING_JOB_DEADLINE_S, 60)
   --sla-ms MS          time limit of each runbook query (PLANNING_SLA_MS, 500)
+  --schema-profile P   the deployed schema's shape: runbook or athlete-ally
+                       (PLANNING_SCHEMA_PROFILE; default: detected from its columns)
   --reports-dir DIR    where the reports go (PLANNING_REPORTS_DIR, reports)
   --allow-incomplete   exit 0 on INCOMPLETE too
   --allow-destructive  run the rollback drills against a staging the suite did not start
