@@ -274,3 +274,16 @@ def test_a_lock_leaves_the_drift_unknown_not_absent(athlete_ally_dsn: str) -> No
             assert probe.drift == []
             assert probe.drift_unknown.startswith("not checked: pid ")
             assert "drift-locker" in probe.drift_unknown
+
+
+def test_a_profile_given_for_a_schema_of_another_shape_is_one_cause_naming_it(
+    seeded_dsn: str,
+) -> None:
+    with (
+        DatabaseProbe(seeded_dsn, schema_profile=ATHLETE_ALLY) as probe,
+        pytest.raises(ReadinessFailure) as failure,
+    ):
+        probe.run("count_movements")
+    assert failure.value.cause == "schema_profile"
+    assert "the schema profile athlete-ally was given" in str(failure.value)
+    assert "it fits runbook" in str(failure.value)

@@ -70,6 +70,7 @@ class SchemaProfile:
         return ", ".join(f"{action} = {count}" for action, count in self.audit_actions.items())
 
 
+@cache
 def _read_sql(path: Path) -> tuple[str, bool]:
     """The file's SQL without its leading comment lines, and whether they say it is quoted
     from the runbook."""

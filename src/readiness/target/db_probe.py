@@ -32,7 +32,7 @@ from readiness.schema_profiles import (
     load_profile,
     profile_names,
 )
-from readiness.schema_profiles.detection import best_fit, no_profile_found
+from readiness.schema_profiles.detection import best_fit, fit, no_profile_found
 from readiness.schema_profiles.drift import Drift, runbook_drift
 
 CONNECT_TIMEOUT_S = 5
@@ -106,7 +106,7 @@ class DatabaseProbe:
             fail(*self._profile_failure)
         if self._profile is None:
             if self.forced_profile is not None:
-                self._profile = load_profile(self.forced_profile)
+                self._profile = self._check_forced(load_profile(self.forced_profile))
             else:
                 self._profile = self._detect()
             try:
@@ -115,9 +115,28 @@ class DatabaseProbe:
                 self.drift, self.drift_unknown = [], str(unknown)
         return self._profile
 
-    def _detect(self) -> SchemaProfile:
+    def _stream5_columns(self) -> dict[str, set[str]]:
+        """The columns of the tables some profile knows (other tables of the schema aside)."""
         known = {t for name in profile_names() for t in load_profile(name).required_columns}
-        columns = {t: c for t, c in self.schema_columns().items() if t in known}
+        return {t: c for t, c in self.schema_columns().items() if t in known}
+
+    def _check_forced(self, forced: SchemaProfile) -> SchemaProfile:
+        """A profile given by the configuration, unless the schema plainly is another shape:
+        that is one cause saying so, not every query failing on a column."""
+        columns = self._stream5_columns()
+        if not columns or fit(forced, columns).recognised:
+            return forced
+        closest = best_fit(columns)
+        fits = f"; it fits {closest.profile.name}" if closest.recognised else ""
+        self._profile_failure = (
+            f"the schema profile {forced.name} was given (--schema-profile or "
+            f"PLANNING_SCHEMA_PROFILE) but the deployed schema is not of that shape{fits}",
+            "schema_profile",
+        )
+        fail(*self._profile_failure)
+
+    def _detect(self) -> SchemaProfile:
+        columns = self._stream5_columns()
         if not columns:
             self._profile_failure = (f"no Stream 5 table exists on {self.target}", "schema")
             fail(*self._profile_failure)
