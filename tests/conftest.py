@@ -204,3 +204,27 @@ def password_login(postgres: EmbeddedPostgres, role: str) -> Iterator[str]:
             hba.write_text(original)
             conn.execute("SELECT pg_reload_conf()")
             conn.execute(f"DROP ROLE {role}")
+
+
+def restore_with_psql(dsn: str, dump: Path) -> None:
+    """Load a seed dump the way an operator would: plain psql, stopping at the first error."""
+    import subprocess
+
+    from planning_engine.embedded_postgres import client_binary
+
+    subprocess.run(
+        [
+            str(client_binary("psql")),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            dsn,
+            "-f",
+            str(dump),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )

@@ -2,7 +2,6 @@
 
 import json
 import re
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from athlete_ally_support import (
 )
 from psycopg.rows import dict_row
 
-from planning_engine.embedded_postgres import client_binary
+from conftest import restore_with_psql
 from planning_engine.errors import InvalidInput, SchemaMissing
 from planning_engine.importer import IMPORT_LOCK_KEY, import_movements
 from planning_engine.movement_file import read_movement_file
@@ -410,22 +409,7 @@ def test_restore_into_an_empty_database_reproduces_every_row(
 
 def test_the_dump_restores_with_plain_psql(aa_dump: Path, postgres) -> None:
     target = spec_only_database(postgres, "aapsql")
-    subprocess.run(
-        [
-            str(client_binary("psql")),
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            target,
-            "-f",
-            str(aa_dump),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    restore_with_psql(target, aa_dump)
     with psycopg.connect(target) as conn:
         assert curation_counts(conn) == {
             "movement_library": 8,

@@ -1,13 +1,11 @@
 """`dump-seed` and `restore-seed`: the runbook's Option B, with psql or with the engine."""
 
-import subprocess
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from conftest import audit_actions, table_counts
-from planning_engine.embedded_postgres import client_binary
+from conftest import audit_actions, restore_with_psql, table_counts
 
 
 @pytest.fixture
@@ -36,22 +34,7 @@ def test_restore_seed_reproduces_the_library_and_is_idempotent(
 
 def test_dump_restores_with_plain_psql(dump: Path, postgres) -> None:
     target = postgres.create_database("psql")
-    subprocess.run(
-        [
-            str(client_binary("psql")),
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            target,
-            "-f",
-            str(dump),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    restore_with_psql(target, dump)
     with psycopg.connect(target) as conn:
         assert table_counts(conn)["movement_library"] == 8
         assert audit_actions(conn) == {"imported": 8, "published": 8}

@@ -12,22 +12,18 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from planning_engine.athlete_ally.schema import REQUIRED_COLUMNS, require_schema, schema_required
+from planning_engine.athlete_ally.schema import (
+    MOVEMENT_COLUMNS,
+    REQUIRED_COLUMNS,
+    require_schema,
+    schema_required,
+)
 
 _MOVEMENT = [
     "id",
-    "name",
-    "slug",
-    "classification",
-    "equipment",
-    "primaryMuscles",
-    "secondaryMuscles",
-    "recommendedRpe",
+    *MOVEMENT_COLUMNS,
     "progressionIds",
     "regressionIds",
-    "tags",
-    "instructions",
-    "metadata",
     "createdAt",
     "updatedAt",
 ]
