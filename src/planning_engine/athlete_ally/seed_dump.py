@@ -13,56 +13,25 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from planning_engine.athlete_ally.schema import (
-    MOVEMENT_COLUMNS,
     REQUIRED_COLUMNS,
     require_schema,
     schema_required,
 )
 
-_MOVEMENT = [
-    "id",
-    *MOVEMENT_COLUMNS,
-    "progressionIds",
-    "regressionIds",
-    "createdAt",
-    "updatedAt",
-]
+# The columns the engine relies on, plus the movement arrays it does not fill but a dump keeps.
+_KEPT_ARRAYS = ("progressionIds", "regressionIds")
+
+
+def _dumped(table: str) -> list[str]:
+    extra = _KEPT_ARRAYS if table in ("movement_library", "movement_staging") else ()
+    return [*REQUIRED_COLUMNS[table], *extra]
+
+
 # (table, its columns, the ORDER BY of the dump, what a row already there gets)
 TABLES: list[tuple[str, list[str], str, str]] = [
-    (
-        "movement_library",
-        [
-            *_MOVEMENT,
-            "version",
-            "stagingSourceId",
-            "stagingSnapshot",
-            "publishedById",
-            "publishedAt",
-        ],
-        "slug",
-        "update",
-    ),
-    (
-        "movement_staging",
-        [
-            *_MOVEMENT,
-            "status",
-            "createdById",
-            "updatedById",
-            "reviewerId",
-            "reviewedAt",
-            "reviewNotes",
-            "publishedMovementId",
-        ],
-        "slug",
-        "update",
-    ),
-    (
-        "movement_audit_log",
-        list(REQUIRED_COLUMNS["movement_audit_log"]),
-        '"createdAt", id',
-        "keep",
-    ),
+    ("movement_library", _dumped("movement_library"), "slug", "update"),
+    ("movement_staging", _dumped("movement_staging"), "slug", "update"),
+    ("movement_audit_log", _dumped("movement_audit_log"), '"createdAt", id', "keep"),
 ]
 _JSON = {"instructions", "metadata", "stagingSnapshot", "diff"}
 PROFILE_LINE = "-- schema profile: athlete-ally"
