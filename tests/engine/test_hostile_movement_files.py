@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import audit_actions, table_counts
+from planning_engine import importer
+from planning_engine.movement_file import MovementFile
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from planning_engine.synthetic_movements import synthetic_movement, synthetic_movements
 
@@ -570,6 +572,20 @@ def test_chunked_import_counts_like_one(
     )
     assert "created 0, updated 1, unchanged 7" in again.out
     assert audit_actions(db) == {"imported": 8, "published": 8, "updated": 1}
+
+
+def test_first_chunks_are_small_so_postgres_starts_early(tmp_path: Path) -> None:
+    """Postgres gets a thousand records at once, then chunks that double up to the full size:
+    it never sits idle while the first full chunk is parsed."""
+    path = _write_movements(tmp_path, synthetic_movements(40_000))
+    publisher = importer._Publisher(conn=None, params={"batch": "b"}, dry_run=True)  # type: ignore[arg-type]
+    handed: list[importer._Chunk] = []
+    publisher._hand_over = handed.append  # type: ignore[method-assign]
+    assert publisher.feed(MovementFile(path)) == 40_000
+    sizes = [chunk.staging.count("\n") for chunk in handed]
+    assert sizes == [1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 5_000]
+    assert [(c.first, c.last) for c in handed][:2] == [(0, 999), (1_000, 2_999)]
+    assert handed[-1].first == 35_000
 
 
 def _write_movements(tmp_path: Path, movements: list[dict[str, Any]] | None = None) -> Path:

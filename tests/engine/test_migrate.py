@@ -90,3 +90,23 @@ def test_runbook_queries_on_plan_jobs_use_the_status_index(db: psycopg.Connectio
         r[0] for r in db.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'plan_jobs'")
     }
     assert {"plan_jobs_status_created_idx", "plan_jobs_created_idx"} <= indexes
+
+
+def test_movement_tables_keep_only_the_indexes_a_query_reads(db: psycopg.Connection) -> None:
+    """Each index costs an entry per imported row: 0004 dropped the ones nothing reads."""
+    indexes = {
+        r[0]: r[1]
+        for r in db.execute(
+            "SELECT indexname, tablename FROM pg_indexes WHERE tablename IN"
+            " ('movement_library', 'movement_staging', 'movement_audit_log')"
+        )
+    }
+    assert sorted(indexes) == [
+        "movement_audit_log_event_id_key",
+        "movement_audit_log_movement_idx",
+        "movement_audit_log_pkey",
+        "movement_library_name_key",
+        "movement_library_pkey",
+        "movement_staging_batch_id_record_index_key",
+        "movement_staging_pkey",
+    ]
