@@ -365,6 +365,17 @@ def test_a_damaged_template_costs_one_initdb_not_the_run(private_cache: Path) ->
 # -- whole runs: the end, Ctrl-C, SIGTERM, SIGKILL, two at once ------------------------------
 
 
+# Started in the background by a non-interactive shell (as a CI step may be), a process ignores
+# SIGINT, and so do its children: the suite under test would never see the Ctrl-C sent to it.
+# It is started with SIGINT at its default, as a terminal's job is, whoever started this test.
+AS_IN_A_TERMINAL = (
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " os.execv(sys.argv[1], sys.argv[1:])",
+)
+
+
 class SuiteProcess:
     """`pytest features/ -v` in a subprocess whose output is read line by line as it comes."""
 
@@ -380,7 +391,13 @@ class SuiteProcess:
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self.process = subprocess.Popen(
-            [*PYTEST_FEATURES, "-v", f"--reports-dir={tmp_path / 'reports'}", *args],
+            [
+                *AS_IN_A_TERMINAL,
+                *PYTEST_FEATURES,
+                "-v",
+                f"--reports-dir={tmp_path / 'reports'}",
+                *args,
+            ],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
