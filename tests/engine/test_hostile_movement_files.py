@@ -575,8 +575,8 @@ def test_chunked_import_counts_like_one(
 
 
 def test_first_chunks_are_small_so_postgres_starts_early(tmp_path: Path) -> None:
-    """Postgres gets a thousand records at once, then chunks that double up to the full size:
-    it never sits idle while the first full chunk is parsed."""
+    """Postgres gets the first thousand records as soon as they are parsed, then chunks that
+    double up to the full size: it never sits idle while a full first chunk is parsed."""
     path = _write_movements(tmp_path, synthetic_movements(40_000))
     publisher = importer._Publisher(conn=None, params={"batch": "b"}, dry_run=True)  # type: ignore[arg-type]
     handed: list[importer._Chunk] = []
