@@ -1,6 +1,7 @@
 """Fixtures of the project's own tests: one embedded Postgres per session, a database per test."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,6 +67,13 @@ def engine_cli(capsys: pytest.CaptureFixture[str]):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def run_at_once(work: Callable[[], object], count: int) -> list[BaseException]:
+    """`work` in `count` threads at once; what they raised (none: an empty list)."""
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(work) for _ in range(count)]
+    return [error for future in futures if (error := future.exception()) is not None]
 
 
 def table_counts(conn: psycopg.Connection) -> dict[str, int]:

@@ -2,7 +2,6 @@
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from athlete_ally_support import (
 )
 from psycopg.rows import dict_row
 
-from conftest import restore_with_psql
+from conftest import restore_with_psql, run_at_once
 from planning_engine.errors import InvalidInput, SchemaMissing
 from planning_engine.importer import IMPORT_LOCK_KEY, import_movements
 from planning_engine.movement_file import read_movement_file
@@ -333,20 +332,7 @@ def test_an_import_waits_for_the_import_lock_like_the_runbook_profile(aa_dsn: st
 
 
 def test_concurrent_seeds_end_like_one(aa_dsn: str) -> None:
-    errors: list[BaseException] = []
-
-    def seed() -> None:
-        try:
-            seeded(aa_dsn)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=seed) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_at_once(lambda: seeded(aa_dsn), 3) == []
     with psycopg.connect(aa_dsn) as conn:
         assert audit_breakdown(conn) == FIRST_SEED
 

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from conftest import audit_actions, table_counts
+from conftest import audit_actions, run_at_once, table_counts
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from planning_engine.synthetic_movements import synthetic_movements
 
@@ -327,22 +327,13 @@ def test_concurrent_imports_end_like_one(
 
     records = read_movement_file(_write(tmp_path, synthetic_movements(300)))
     barrier = threading.Barrier(4)
-    failures: list[BaseException] = []
 
     def run() -> None:
-        try:
-            with psycopg.connect(dsn) as conn:
-                barrier.wait()
-                import_movements(conn, records)
-        except BaseException as error:  # collected and asserted below
-            failures.append(error)
+        with psycopg.connect(dsn) as conn:
+            barrier.wait()
+            import_movements(conn, records)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert run_at_once(run, 4) == []
     assert table_counts(db)["movement_library"] == 300
     assert audit_actions(db) == {"imported": 300, "published": 300}
 

@@ -93,6 +93,19 @@ LISTING = frozenset({"test_the_listing_shows_the_foundational_movements_and_thei
 STATUS = frozenset({"test_every_movement_is_published"})
 RESEED = frozenset({"test_reseeding_the_library_would_change_nothing"})
 METRIC_COUNT = frozenset({"test_the_movement_library_count_has_not_dropped_below_8"})
+# What an empty library fails: whatever counts, lists or plans from the movements.
+LIBRARY_EMPTY = (
+    COUNT
+    | LISTING
+    | RESEED
+    | METRIC_COUNT
+    | SCORED_PLAN
+    | {
+        "test_every_audited_movement_is_in_the_library",
+        "test_one_user_cannot_read_another_users_job",
+        "test_the_application_log_shows_no_errors",
+    }
+)
 ALL_DATABASE = frozenset(
     {
         "test_the_staging_database_credentials_are_available",
@@ -231,32 +244,13 @@ FAULTS = [
     Fault(
         "library empty",
         "8 movements, all published",
-        COUNT
-        | LISTING
-        | STATUS
-        | RESEED
-        | METRIC_COUNT
-        | SCORED_PLAN
-        | {
-            "test_every_audited_movement_is_in_the_library",
-            "test_one_user_cannot_read_another_users_job",
-            "test_the_application_log_shows_no_errors",
-        },
+        LIBRARY_EMPTY | STATUS,
         "re-seed with `planning-engine seed`",
         sql="DELETE FROM movement_library",
         cause="movement_library has 0 rows",
         athlete_ally=Variant(
             # the drafts keep their PUBLISHED status: only the library is empty
-            fails=COUNT
-            | LISTING
-            | RESEED
-            | METRIC_COUNT
-            | SCORED_PLAN
-            | {
-                "test_every_audited_movement_is_in_the_library",
-                "test_one_user_cannot_read_another_users_job",
-                "test_the_application_log_shows_no_errors",
-            }
+            fails=LIBRARY_EMPTY
         ),
     ),
     Fault(
