@@ -148,6 +148,27 @@ async def _faulty_result(
     return result or None
 
 
+async def open_service_pool(settings: ServiceSettings) -> AsyncConnectionPool:
+    """The API's connection pool: opened without waiting (a database that is down is the
+    requests' 503, not a start-up crash), every statement capped at 30 s."""
+    pool = AsyncConnectionPool(
+        settings.dsn,
+        min_size=2,
+        max_size=settings.pool_size,
+        open=False,
+        timeout=5,
+        kwargs={
+            "autocommit": True,
+            "connect_timeout": 5,
+            "options": "-c statement_timeout=30000",
+        },
+        check=AsyncConnectionPool.check_connection,
+        reconnect_timeout=0,
+    )
+    await pool.open(wait=False)
+    return pool
+
+
 def create_app(
     settings: ServiceSettings, flags: FlagSource | None = None, run_workers: bool = True
 ) -> FastAPI:
@@ -157,21 +178,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = AsyncConnectionPool(
-            settings.dsn,
-            min_size=2,
-            max_size=settings.pool_size,
-            open=False,
-            timeout=5,
-            kwargs={
-                "autocommit": True,
-                "connect_timeout": 5,
-                "options": "-c statement_timeout=30000",
-            },
-            check=AsyncConnectionPool.check_connection,
-            reconnect_timeout=0,
-        )
-        await pool.open(wait=False)
+        pool = await open_service_pool(settings)
         await _note_database(pool, backend)
         flag_source = flags or flag_from_environment()
         workers = WorkerPool(pool, settings, flag_source, metrics)

@@ -1,4 +1,7 @@
-"""Bearer tokens: HS256 JWTs whose subject is the user id."""
+"""Bearer tokens: HS256 JWTs whose subject is the user id.
+
+The athlete-ally API profile verifies tokens as that service does (DEPLOYED_API_ATHLETE_ALLY.md
+§2): issuer `athlete-ally`, audience `athlete-ally-users`, the user in the `userId` claim."""
 
 import math
 import time
@@ -14,11 +17,49 @@ class Unauthorized(Exception):
     """The request carries no token, or one that does not verify; the reason stays server-side."""
 
 
-def mint_token(user_id: str, secret: str, ttl_seconds: int = 3600) -> str:
+ATHLETE_ALLY_ISSUER = "athlete-ally"
+ATHLETE_ALLY_AUDIENCE = "athlete-ally-users"
+ATHLETE_ALLY_ROLES = ("user", "admin", "curator")
+
+
+def mint_token(
+    user_id: str, secret: str, ttl_seconds: int = 3600, athlete_ally: bool = False
+) -> str:
+    """A token of `user_id`; with `athlete_ally`, one the athlete-ally service accepts (it has
+    `sub` as well, so the same token names its user to either reader)."""
     now = int(time.time())
-    return jwt.encode(
-        {"sub": user_id, "iat": now, "exp": now + ttl_seconds}, secret, algorithm=ALGORITHM
-    )
+    claims: dict[str, object] = {"sub": user_id, "iat": now, "exp": now + ttl_seconds}
+    if athlete_ally:
+        claims |= {
+            "userId": user_id,
+            "role": "user",
+            "iss": ATHLETE_ALLY_ISSUER,
+            "aud": ATHLETE_ALLY_AUDIENCE,
+        }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_athlete_ally_token(token: str, secret: str) -> str:
+    """The token's `userId`, checked as the athlete-ally service checks it: signature (HS256,
+    HS384 or HS512 with the secret), `exp`, issuer, audience, a non-empty `userId` and a known
+    `role`. Anything else is refused."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256", "HS384", "HS512"],
+            audience=ATHLETE_ALLY_AUDIENCE,
+            issuer=ATHLETE_ALLY_ISSUER,
+            options={"require": ["exp"]},
+        )
+    except jwt.PyJWTError as error:
+        raise Unauthorized(type(error).__name__) from None
+    user = claims.get("userId")
+    if not isinstance(user, str) or not user:
+        raise Unauthorized("no userId")
+    if claims.get("role", "user") not in ATHLETE_ALLY_ROLES:
+        raise Unauthorized("unknown role")
+    return user
 
 
 def _numeric_date(value: object) -> bool:

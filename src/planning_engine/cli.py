@@ -15,11 +15,18 @@ from typing import Any
 import psycopg
 
 from planning_engine import __version__
+from planning_engine.api_profile import API_PROFILE_VARIABLE, API_PROFILES, ATHLETE_ALLY_API
 from planning_engine.database import connect, explain_connection_failure
 from planning_engine.dsn import mask_dsn, resolve_dsn
 from planning_engine.errors import ConfigurationError, EngineError, InvalidInput
 from planning_engine.logs import configure_logging
 from planning_engine.schema_profile import PROFILE_VARIABLE, PROFILES, resolve_profile
+
+API_HELP = (
+    "the API to serve: runbook (the runbook's routes) or athlete-ally (the routes, jobs, "
+    "tokens, logs and metrics of the deployed athlete-ally service, and its gateway's routes; "
+    f"needs --schema-profile athlete-ally); overrides {API_PROFILE_VARIABLE} (default runbook)"
+)
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -265,7 +272,10 @@ def _serve(args: argparse.Namespace) -> int:
     from planning_engine.settings import ServiceSettings
 
     settings = ServiceSettings.from_environment(
-        resolve_dsn(args.dsn), workers=args.workers, schema_profile=profile
+        resolve_dsn(args.dsn),
+        workers=args.workers,
+        schema_profile=profile,
+        api_profile=args.api_profile,
     )
     with connect(settings.dsn):
         pass  # fail now, with the runbook's fix, rather than on the first request
@@ -315,7 +325,8 @@ def _token(args: argparse.Namespace) -> int:
             f"--ttl {args.ttl} is outside 1..{longest:g} s, the lifetimes the engine accepts",
             f"pass a shorter --ttl, or raise {MAX_TOKEN_TTL_VARIABLE} for the engine too",
         )
-    print(mint_token(args.user, secret, args.ttl))
+    athlete_ally = (args.api_profile or os.environ.get(API_PROFILE_VARIABLE)) == ATHLETE_ALLY_API
+    print(mint_token(args.user, secret, args.ttl, athlete_ally=athlete_ally))
     return 0
 
 
@@ -362,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=int, help="in-process workers (default PLANNING_WORKERS or 4)"
     )
+    serve.add_argument("--api-profile", metavar="{" + ",".join(API_PROFILES) + "}", help=API_HELP)
 
     worker = sub.add_parser(
         "worker", parents=[common], help="run extra plan workers without the API"
@@ -380,6 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="mint a test bearer token (needs PLANNING_JWT_SECRET)")
     token.add_argument("--user", required=True, help="the user id (token subject)")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    token.add_argument(
+        "--api-profile",
+        metavar="{" + ",".join(API_PROFILES) + "}",
+        help="athlete-ally: a token that API accepts (issuer, audience, userId claim); "
+        f"default {API_PROFILE_VARIABLE} or runbook",
+    )
 
     check = sub.add_parser(
         "validate-scoring", help="validate scoring payloads against the contract"

@@ -49,7 +49,11 @@ WORKER_FAULTS = {
     "stored_plan_altered",
 }
 API_FAULTS = {"no_auth", "no_ownership_check", "scoring_not_persisted", "scoring_response_differs"}
-KNOWN_FAULTS = frozenset(SCORING_FAULTS) | WORKER_FAULTS | API_FAULTS
+# The athlete-ally service's own defects (DEPLOYED_API_ATHLETE_ALLY.md §10), in its API profile:
+# every job failing with no errorData (D3), jobs left queued by a plan-cache hit (D5), a burst
+# stranded in the in-memory queue (D6), /health 503 from a closed placeholder connection (D4).
+DEPLOYED_FAULTS = {"llm_stub", "plan_cache", "queue_stall", "health_503"}
+KNOWN_FAULTS = frozenset(SCORING_FAULTS) | WORKER_FAULTS | API_FAULTS | DEPLOYED_FAULTS
 
 
 def corrupt_scoring(payload: Payload, faults: frozenset[str]) -> None:

@@ -9,6 +9,7 @@ from prometheus_client import start_http_server
 from psycopg_pool import AsyncConnectionPool
 
 from planning_engine.api import create_app
+from planning_engine.api_profile import ATHLETE_ALLY_API
 from planning_engine.flags import flag_from_environment
 from planning_engine.guard import guarded_h11_protocol
 from planning_engine.logs import get_logger, log_event
@@ -34,9 +35,17 @@ def serve(settings: ServiceSettings, host: str, port: int) -> None:
         body_timeout_s=settings.body_timeout_s,
         max_connections=settings.max_connections,
         schema_profile=settings.schema_profile,
+        api_profile=settings.api_profile,
     )
+    if settings.api_profile == ATHLETE_ALLY_API:
+        from planning_engine.athlete_ally.deployed_api import announce, create_deployed_app
+
+        app = create_deployed_app(settings)
+        announce(host, port)
+    else:
+        app = create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level="warning",

@@ -4,6 +4,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
+from planning_engine.api_profile import RUNBOOK_API, resolve_api_profile
 from planning_engine.auth import DEFAULT_MAX_TTL_S as DEFAULT_MAX_TOKEN_TTL_S
 from planning_engine.errors import ConfigurationError
 from planning_engine.faults import KNOWN_FAULTS
@@ -38,6 +39,17 @@ def _positive(name: str, default: float) -> float:
     return value
 
 
+def _switch(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise ConfigurationError(
+        f"{name}={os.environ.get(name)!r} is not a switch", f"set {name} to true or false"
+    )
+
+
 def max_token_ttl_s() -> float:
     """The longest lifetime a bearer token may have (`exp` - `iat`, and `exp` - now): a leaked
     token that never expires is a permanent credential."""
@@ -65,6 +77,13 @@ class ServiceSettings:
     # Which schema the database holds (`runbook` or `athlete-ally`): picks the job store, the
     # gauges' queries and the schema check of /health.
     schema_profile: str = DEFAULT_PROFILE
+    # Which API the service serves (`runbook` or `athlete-ally`, api_profile.py), and for the
+    # athlete-ally one: how long a request waits for its consumer (its 404 window), and
+    # whether its gateway routes apply the gateway's per-user limits, counted per window.
+    api_profile: str = RUNBOOK_API
+    pickup_delay_s: float = 0.3
+    gateway_rate_limits: bool = False
+    gateway_window_s: float = 60.0
 
     @classmethod
     def from_environment(
@@ -73,6 +92,7 @@ class ServiceSettings:
         workers: int | None = None,
         verifies_tokens: bool = True,
         schema_profile: str | None = None,
+        api_profile: str | None = None,
     ) -> "ServiceSettings":
         """Settings of `serve` (which verifies tokens) or `worker` (which has no API).
         `schema_profile` is the command-line option, which wins over PLANNING_SCHEMA_PROFILE."""
@@ -90,6 +110,7 @@ class ServiceSettings:
                 f"{FAULTS_VARIABLE} names unknown fault(s): {', '.join(misspelt)}",
                 f"use only {', '.join(sorted(KNOWN_FAULTS))}, or unset {FAULTS_VARIABLE}",
             )
+        schema = resolve_profile(schema_profile)
         return cls(
             dsn=dsn,
             jwt_secret=secret,
@@ -103,5 +124,9 @@ class ServiceSettings:
             body_timeout_s=_positive("PLANNING_BODY_TIMEOUT_S", 10.0),
             max_connections=max(1, int(_positive("PLANNING_MAX_CONNECTIONS", 1000))),
             max_token_ttl_s=max_token_ttl_s(),
-            schema_profile=resolve_profile(schema_profile),
+            schema_profile=schema,
+            api_profile=resolve_api_profile(api_profile, schema),
+            pickup_delay_s=_float("PLANNING_PICKUP_DELAY_S", 0.3),
+            gateway_rate_limits=_switch("PLANNING_GATEWAY_RATE_LIMITS"),
+            gateway_window_s=_positive("PLANNING_GATEWAY_WINDOW_S", 60.0),
         )
