@@ -6,8 +6,9 @@ Feature: Phase 3 - Scoring enabled
     Given the staging target is configured
     And scoring is expected to be enabled
 
-  @readonly
+  @writes
   Scenario: The engine evaluates the scoring flag as enabled
+    Given a test plan has been generated through the API
     Then the engine reports the scoring flag as enabled
 
   @writes

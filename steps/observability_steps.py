@@ -5,8 +5,18 @@ from pytest_bdd import given, then
 
 from readiness.checks import expect
 from readiness.evidence import Evidence
+from readiness.runbook.key_metrics import KeyMetrics
+from readiness.runbook.log_checks import (
+    SCORING_ERROR_LINES,
+    SCORING_LINE,
+    check_flag_enabled,
+    logged_total,
+    scoring_errors,
+    scoring_lines,
+)
 from readiness.runbook.plans import Job, scoring_of
 from readiness.target.api_client import PlanningApi
+from readiness.target.db_probe import DatabaseProbe
 from readiness.target.deployment import Target
 from readiness.target.engine_log import EngineLog
 
@@ -25,24 +35,11 @@ def _log(target: Target) -> EngineLog:
 
 
 @then("the engine reports the scoring flag as enabled")
-def flag_enabled(target: Target, api: PlanningApi, evidence: Evidence) -> None:
+def flag_enabled(target: Target, api: PlanningApi, job: Job, evidence: Evidence) -> None:
     if target.log is not None:
-        lines = target.log.grep("Feature flag override from environment")
-        evidence.note('grep "Feature flag override from environment"', lines=lines[-3:])
-        if lines:
-            expect(
-                lines[-1].get("value") is True, found=lines[-1], expected="value true", fix="flag"
-            )
-            return
-        launchdarkly = target.log.grep("Feature flag source: LaunchDarkly")
-        expect(
-            bool(launchdarkly),
-            found="no flag evaluation in the engine log",
-            expected="the override or LaunchDarkly line",
-            fix="flag",
-        )
+        check_flag_enabled(target.log, job, evidence)
         return
-    health = api.health() or {}
+    _, health = api.health() or (None, {})
     evidence.note("GET /health", **health)
     if "scoring" not in health:
         pytest.skip(NO_LOG + "; /health does not report the flag either")
@@ -68,10 +65,9 @@ def no_error_lines(target: Target, evidence: Evidence) -> None:
 
 @then("the engine log has no scoring calculation errors")
 def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
-    log = _log(target)
-    errors = log.grep("Scoring calculation error") + log.grep("scorePlanCandidate")
+    errors = scoring_errors(_log(target))
     evidence.note(
-        'grep "Scoring calculation error" / "scorePlanCandidate"',
+        " / ".join(f'grep "{text}"' for text in SCORING_ERROR_LINES),
         count=len(errors),
         first=errors[:5],
     )
@@ -83,58 +79,51 @@ def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
 @then("the engine log records fixed-weight scoring for the test plan with its total")
 def scoring_logged(target: Target, job: Job, evidence: Evidence) -> None:
     job_id, total = job["jobId"], scoring_of(job).get("total")
-    lines = _log(target).await_entries(
-        lambda e: e.get("message") == "Applied fixed-weight scoring" and e.get("job_id") == job_id,
-        within_s=10,
-    )
-    evidence.note(f'grep "Applied fixed-weight scoring" | grep {job_id}', lines=lines)
+    lines = scoring_lines(_log(target), job_id)
+    evidence.note(f'grep "{SCORING_LINE}" | grep {job_id}', lines=lines)
     expect(
-        [line.get("total") for line in lines] == [total],
+        [logged_total(line) for line in lines] == [total],
         found=f"{len(lines)} line(s) for job {job_id}: {lines[:2]}",
         expected=f"one line with total {total}",
         fix="logs",
     )
 
 
-@given("the target exposes metrics", target_fixture="metrics")
-def metrics_available(api: PlanningApi, evidence: Evidence) -> dict[str, float]:
-    samples = api.metrics(evidence)
-    if samples is None:
-        pytest.skip(
-            "the target has no reachable /metrics endpoint: check these alerts in the monitoring system"
-        )
-    return samples
-
-
-def _metric(metrics: dict[str, float], name: str) -> float:
-    if name not in metrics:
-        pytest.skip(f"the target's /metrics does not publish {name}")
-    return metrics[name]
+@given("the target's key metrics are read", target_fixture="metrics")
+def key_metrics(api: PlanningApi, database: DatabaseProbe, evidence: Evidence) -> KeyMetrics:
+    """/metrics where the target serves it; what it does not expose comes from the database
+    where the database holds it, or is not verified."""
+    return KeyMetrics(api.metrics(evidence), database, evidence)
 
 
 @then("the metric of published movements is at least 8")
-def metric_movements(metrics: dict[str, float]) -> None:
-    value = _metric(metrics, 'planning_movement_library_movements{status="published"}')
+def metric_movements(metrics: KeyMetrics) -> None:
+    reading = metrics.published_movements()
     expect(
-        value >= 8,
-        found=f"{value:g} published movements",
+        reading.value >= 8,
+        found=f"{reading.value:g} published movements ({reading.source})",
         expected=">= 8 (alert: possible data loss)",
         fix="seed",
     )
 
 
 @then("the metric of movement import failures is 0")
-def metric_import_failures(metrics: dict[str, float]) -> None:
-    value = _metric(metrics, "planning_movement_import_failures")
-    expect(value == 0, found=f"{value:g} failed imports", expected="0", fix="imports")
+def metric_import_failures(metrics: KeyMetrics) -> None:
+    reading = metrics.import_failures()
+    expect(
+        reading.value == 0,
+        found=f"{reading.value:g} failed imports ({reading.source})",
+        expected="0",
+        fix="imports",
+    )
 
 
 @then("the metric of scoring errors is 0")
-def metric_scoring_errors(metrics: dict[str, float]) -> None:
-    value = _metric(metrics, "planning_scoring_errors_total")
+def metric_scoring_errors(metrics: KeyMetrics) -> None:
+    reading = metrics.scoring_errors()
     expect(
-        value == 0,
-        found=f"{value:g} scoring errors",
+        reading.value == 0,
+        found=f"{reading.value:g} scoring errors ({reading.source})",
         expected="0 (alert: scoring logic failure)",
         fix="contract",
     )

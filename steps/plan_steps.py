@@ -123,7 +123,7 @@ def stored_scores_recomputed(database: DatabaseProbe, job: Job, evidence: Eviden
 @then("requesting a plan without a token is rejected with 401")
 def generate_without_token(api: PlanningApi, target: Target, evidence: Evidence) -> None:
     body = {"userId": target.plan_user, **RUNBOOK_PLAN_REQUEST}
-    response = api.request("POST", "/api/plans/generate", evidence, None, body)
+    response = api.generate(body, None, evidence)
     expect(response.status_code == 401, found=response.status_code, expected=401, fix="security")
 
 
@@ -182,7 +182,7 @@ def new_plan(state: ScenarioState) -> Job:
 
 @then("the new plan carries no scoring")
 def new_plan_unscored(job: Job) -> None:
-    result = job["resultData"]
+    result = job["resultData"] or {}
     expect(
         "scoring" not in result,
         found=f"resultData keys {sorted(result)}",

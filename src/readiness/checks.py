@@ -38,6 +38,18 @@ FIXES = {
     "imports": "read the failed imports' errors and re-run the seed (runbook Troubleshooting: "
     "Movement Seeding Fails)",
     "api": "check PLANNING_API_URL and that the service is running",
+    "api_error": "the service fails requests: read the engine log for the failing request's error",
+    "api_profile": "point PLANNING_API_URL at the planning engine or its gateway, or name the "
+    "deployment's routes with --api-profile (PLANNING_API_PROFILE) (README: Which deployment?)",
+    "rate_limit": "the gateway rate-limits the test user for longer than the run can wait: raise "
+    "--max-duration (PLANNING_MAX_DURATION), or check the engine's own routes",
+    "job_errors": "the jobs fail: read the engine's error for them (its stderr; the first is "
+    "quoted) and fix what it names (runbook Alerts: Plan generation errors increase)",
+    "queue_stranded": "jobs wait in the engine's in-memory queue and nothing drains it: raise "
+    "PLAN_GENERATION_MAX_CONCURRENT and restart the engine (its queue drains only on the next "
+    "request)",
+    "plan_cache": "a plan-cache hit leaves jobs queued: clear Redis plan:* or set "
+    "PLAN_CACHE_TTL_SECONDS=0, and restart the engine",
     "lock": "end or wait out the session holding the lock (pg_terminate_backend(pid) if it is "
     "stuck), then run the suite again",
     "budget": "find what the run was waiting for in the first failures; raise --max-duration "

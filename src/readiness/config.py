@@ -17,6 +17,9 @@ import pytest
 
 from planning_engine.dsn import mask_dsn, read_dsn
 from planning_engine.errors import ConfigurationError
+from readiness.api_profiles import ATHLETE_ALLY as ATHLETE_ALLY_API
+from readiness.api_profiles import VARIABLE as API_PROFILE_VARIABLE
+from readiness.api_profiles import UnknownApiProfile, check_profile_name
 from readiness.schema_profiles import VARIABLE as PROFILE_VARIABLE
 from readiness.schema_profiles import UnknownProfile, load_profile, profile_names
 
@@ -55,6 +58,8 @@ class SuiteConfig:
     plan_user: str = "test-user"
     # None: detected from the target's columns; the embedded target then runs the runbook's.
     schema_profile: str | None = None
+    # None: detected from the target's answers; the embedded target then serves the runbook's.
+    api_profile: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -101,6 +106,13 @@ def add_options(parser: pytest.Parser) -> None:
         help="the deployed schema's shape, one of "
         f"{', '.join(profile_names())} (default PLANNING_SCHEMA_PROFILE, else detected from "
         "the target's columns; the embedded target runs the one given, else runbook)",
+    )
+    group.addoption(
+        "--api-profile",
+        default=None,
+        help="the deployed API's shape, runbook or athlete-ally (default PLANNING_API_PROFILE, "
+        "else detected from the target's answers; the embedded target serves the one given, "
+        "else runbook, and athlete-ally on the athlete-ally schema)",
     )
     group.addoption(
         "--max-duration",
@@ -170,14 +182,18 @@ def _positive(shown: str, raw: str, expected: str, default: float) -> float:
 
 
 def token_subject(token: str | None) -> str | None:
-    """The user a staging token speaks for (read, not verified: the API verifies it)."""
+    """The user a staging token speaks for (read, not verified: the API verifies it): its
+    `userId` claim, which the athlete-ally service reads, else its subject."""
     if not token:
         return None
     try:
-        subject = jwt.decode(token, options={"verify_signature": False}).get("sub")
+        claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         return None
-    return subject if isinstance(subject, str) else None
+    for claim in ("userId", "sub"):
+        if isinstance(claims.get(claim), str) and claims[claim]:
+            return str(claims[claim])
+    return None
 
 
 def _half_staging(env: Mapping[str, str]) -> None:
@@ -243,6 +259,18 @@ def _schema_profile(pytest_config: pytest.Config, env: Mapping[str, str]) -> str
         raise ConfigurationProblem(f"{shown}={raw!r}: {error}") from None
 
 
+def _api_profile(pytest_config: pytest.Config, env: Mapping[str, str]) -> str | None:
+    option = pytest_config.getoption("api_profile", None)
+    raw = option or env.get(API_PROFILE_VARIABLE) or None
+    if raw is None:
+        return None
+    try:
+        return check_profile_name(raw)
+    except UnknownApiProfile as error:
+        shown = "--api-profile" if option else API_PROFILE_VARIABLE
+        raise ConfigurationProblem(f"{shown}={raw!r}: {error}") from None
+
+
 def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> SuiteConfig:
     """`suite_selected` is False when pytest runs none of features/ (e.g. `pytest tests/`): an
     engine developer's PLANNING_DATABASE_URL then says nothing about a staging to check."""
@@ -294,8 +322,24 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
         job_deadline_s=deadline,
         max_duration_s=max_duration,
         plan_user=env.get("PLANNING_TEST_USER_ID", "test-user"),
-        schema_profile=_schema_profile(pytest_config, env),
+        schema_profile=_embedded_schema(
+            _schema_profile(pytest_config, env), _api_profile(pytest_config, env), api_url
+        ),
+        api_profile=_api_profile(pytest_config, env),
     )
+
+
+def _embedded_schema(schema: str | None, api: str | None, api_url: str | None) -> str | None:
+    """The athlete-ally API keeps its jobs in the athlete-ally schema: an embedded target asked
+    for that API gets that schema too, unless another was named, which cannot be served."""
+    if api_url is not None or api != ATHLETE_ALLY_API:
+        return schema
+    if schema not in (None, ATHLETE_ALLY_API):
+        raise ConfigurationProblem(
+            f"the embedded target cannot serve the athlete-ally API on the {schema} schema: "
+            "drop --schema-profile, or name athlete-ally"
+        )
+    return ATHLETE_ALLY_API
 
 
 def known_secrets(config: SuiteConfig) -> list[str]:

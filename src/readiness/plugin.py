@@ -17,6 +17,7 @@ import pytest
 
 from planning_engine import workspace
 from planning_engine.dsn import describe_target, mask_dsn
+from readiness.api_profiles import Detection, api_drift
 from readiness.budget import RunBudget
 from readiness.checks import ReadinessFailure
 from readiness.config import (
@@ -305,17 +306,43 @@ def target(
         "database": describe_target(chosen.dsn),
     }
     if chosen.engine_ready:
-        identity["engine_version"] = _engine_version(chosen, suite_config, budget)
+        identity.update(_engine_version(chosen, suite_config, budget))
     pytestconfig.stash[TARGET_IDENTITY_KEY] = identity
     yield chosen
     chosen.stop()
 
 
-def _engine_version(target: Target, suite_config: SuiteConfig, budget: RunBudget) -> str | None:
-    """The version the engine reports on /health, if it reports one."""
+def _engine_version(target: Target, suite_config: SuiteConfig, budget: RunBudget) -> dict[str, Any]:
+    """The version the engine reports on /health, if it reports one, and a warning when /health
+    says the service is unhealthy: no runbook item, so it informs and never decides."""
     with PlanningApi(target.api_url, min(suite_config.http_timeout_s, 5), budget) as api:
-        version = (api.health() or {}).get("version")
-    return version if isinstance(version, str) else None
+        status, body = api.health() or (None, {})
+    version = body.get("version")
+    shown: dict[str, Any] = {"engine_version": version if isinstance(version, str) else None}
+    if status is not None and status != 200:
+        shown["health_warning"] = health_warning(status, body)
+    return shown
+
+
+def _connection(check: dict[str, Any]) -> str:
+    details = check.get("details")
+    connection = details.get("connection") if isinstance(details, dict) else None
+    return f" (connection {connection})" if connection else ""
+
+
+def health_warning(status: int, body: dict[str, Any]) -> str:
+    """/health answering an error while the checks go on: what it blames, said as a warning."""
+    checks = body.get("checks")
+    failing = [
+        f"{name} {check.get('status')}{_connection(check)}"
+        for name, check in (checks.items() if isinstance(checks, dict) else [])
+        if isinstance(check, dict) and check.get("status") == "unhealthy"
+    ]
+    blamed = ", ".join(failing) or str(body.get("status") or body.get("error") or "no reason")
+    return (
+        f"GET /health answers {status}: {blamed}. The verdict rests on the API and database "
+        "checks; a /health error while they pass is a health-check defect to fix, no runbook item"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -365,10 +392,34 @@ def api(
     target.await_engine()
     identity = pytestconfig.stash[TARGET_IDENTITY_KEY]
     if "engine_version" not in identity:  # the target was attached while its engine started
-        identity["engine_version"] = _engine_version(target, suite_config, budget)
-    client = PlanningApi(target.api_url, suite_config.http_timeout_s, budget)
+        identity.update(_engine_version(target, suite_config, budget))
+
+    def routes_found(detection: Detection) -> None:
+        identity.update(api_identity(detection))
+
+    client = PlanningApi(
+        target.api_url,
+        suite_config.http_timeout_s,
+        budget,
+        probe_token=target.token,
+        profile=target.api_profile,
+        on_routes=routes_found,
+    )
     yield client
     client.close()
+
+
+def api_identity(detection: Detection) -> dict[str, Any]:
+    """The API profile as the run's identity shows it, and the runbook's calls, greps and
+    metrics that do not work on this deployment."""
+    if detection.routes is None:
+        answers = "; ".join(f"{route}: {answer}" for route, answer in detection.answers.items())
+        return {"api_profile": f"none detected ({detection.how}: {answers}); runbook routes used"}
+    routes = detection.routes
+    return {
+        "api_profile": f"{routes.profile} ({routes.describe()}; {detection.how})",
+        "api_drift": [d.as_dict() for d in api_drift(routes, detection.runbook_route_answer())],
+    }
 
 
 @pytest.fixture
@@ -425,9 +476,9 @@ def progress(pytestconfig: pytest.Config) -> Callable[[str, float], None]:
 
 
 @pytest.fixture(scope="session")
-def plan_queue(database: DatabaseProbe) -> PlanQueue:
+def plan_queue(database: DatabaseProbe, api: PlanningApi, target: Target) -> PlanQueue:
     """What the run found out about the plan queue: a stuck queue is reported once."""
-    return PlanQueue(database)
+    return PlanQueue(database, api, target.token)
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,8 @@ def identity_table(identity: dict[str, Any]) -> str:
         "database": "Database",
         "engine_version": "Engine version",
         "schema_profile": "Schema profile",
+        "api_profile": "API profile",
+        "health_warning": "Health (warning)",
         "suite_version": "Suite version",
         "git_commit": "Suite commit",
         "started": "Started (UTC)",
@@ -114,6 +116,25 @@ def identity_table(identity: dict[str, Any]) -> str:
         for key, label in labels.items()
     )
     return f'<table class="s5-table" id="identity">{rows}</table>'
+
+
+def api_drift_block(drift: list[dict[str, str]]) -> str:
+    """The runbook's curl, greps and metrics that do not work on the deployed API, and what the
+    suite used instead; it informs whoever follows the runbook by hand."""
+    if not drift:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(d['runbook'])}</td><td>{escape(d['deployment'])}</td>"
+        f"<td>{escape(d['used'])}</td></tr>"
+        for d in drift
+    )
+    return (
+        '<div id="api-drift"><h2>Runbook drift: the API, logs and metrics</h2><p>These lines of '
+        "the runbook do not work on the deployed service as written; the suite checked the "
+        "same criterion as shown. This informs whoever follows the runbook by hand; it does not "
+        'decide the verdict.</p><table class="s5-table"><tr><th>runbook</th><th>this '
+        f"deployment</th><th>the suite used</th></tr>{rows}</table></div>"
+    )
 
 
 def drift_block(drift: list[dict[str, Any]], unknown: str = "") -> str:

@@ -62,6 +62,9 @@ def run_identity(root: Path, started: datetime, target: dict[str, Any]) -> dict[
         "engine_version": target.get("engine_version") or "not reported",
         "schema_profile": target.get("schema_profile") or "not detected (no database check ran)",
         "runbook_drift": target.get("runbook_drift", []),
+        "api_profile": target.get("api_profile") or "not detected (no API check ran)",
+        "api_drift": target.get("api_drift", []),
+        **({"health_warning": target["health_warning"]} if target.get("health_warning") else {}),
         **(
             {"runbook_drift_unknown": target["runbook_drift_unknown"]}
             if target.get("runbook_drift_unknown")

@@ -18,6 +18,7 @@ from readiness.report.artifacts import announcement, cucumber, verdict_statement
 from readiness.report.files import ANNOUNCEMENT, ReportFiles, keep_only_scenarios
 from readiness.report.html import (
     STYLE,
+    api_drift_block,
     banner,
     causes_block,
     checklist,
@@ -135,6 +136,7 @@ class ReportCollector:
                 drift_block(
                     identity.get("runbook_drift") or [], identity.get("runbook_drift_unknown", "")
                 ),
+                api_drift_block(identity.get("api_drift") or []),
                 checklist(verdict),
                 plans_chart(verdict.records),
             ]

@@ -38,6 +38,16 @@ def terminal_details(
         if identity.get("runbook_drift_unknown"):
             shown = "; runbook drift not checked (see the report)"
         lines.append(f"schema profile: {identity['schema_profile']}{shown} (see the report)")
+    if identity and identity.get("api_profile"):
+        api_drift = identity.get("api_drift") or []
+        shown = (
+            f"; runbook drift: {len(api_drift)} of its calls, greps and metrics do not work here"
+            if api_drift
+            else ""
+        )
+        lines.append(f"API profile: {identity['api_profile']}{shown}")
+    if identity and identity.get("health_warning"):
+        lines.append(f"warning: {identity['health_warning']}")
     lines.append("reports: " + ", ".join(reports))
     return lines
 

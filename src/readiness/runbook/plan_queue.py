@@ -1,29 +1,62 @@
-"""The plan queue as the database shows it: a stuck queue is found once per run, not per plan.
+"""The plan queue as the deployment shows it: a stuck queue is found once per run, not per plan.
 
 When a test plan misses its deadline, the queue is described from `plan_jobs` (how many jobs
 wait, the oldest one's age, jobs `processing` past their lease) and that finding is kept: every
 later test plan of the run fails at once with it, instead of each waiting out its own deadline.
+The finding names what holds the queue where the deployment shows it: a lock another session
+holds, jobs stranded in the engine's in-memory queue (`GET /queue/status`), or a plan-cache hit
+that wrote the job's plan and left the job queued.
 """
 
 from readiness.checks import ReadinessFailure
+from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
 
 
 class PlanQueue:
-    def __init__(self, database: DatabaseProbe) -> None:
-        self.database = database
+    def __init__(
+        self, database: DatabaseProbe, api: PlanningApi | None = None, token: str | None = None
+    ) -> None:
+        self.database, self.api, self.token = database, api, token
         self.finding: str | None = None
         self.cause = "jobs"
 
-    def stuck(self, problem: str) -> tuple[str, str]:
+    def stuck(self, problem: str, job_id: str = "", status: str = "") -> tuple[str, str]:
         """Keep `problem` (a plan that missed its deadline) with the queue's state as the run's
-        finding about the queue; return it with its cause. Workers blocked by a lock another
-        session holds on a table they read are the lock's fault, not the queue's."""
+        finding about the queue; return it with its cause."""
         holders = self.database.lock_holders()
-        self.cause = "lock" if holders else "jobs"
-        blocked = f"; workers are blocked by a lock: {holders}" if holders else ""
-        self.finding = f"{problem}; {self.describe()}{blocked}"
+        why, self.cause = "", "jobs"
+        if holders:
+            why, self.cause = f"; workers are blocked by a lock: {holders}", "lock"
+        elif stranded := self._stranded():
+            why, self.cause = f"; {stranded}", "queue_stranded"
+        elif job_id and (copy := self._cache_copy(job_id)):
+            why, self.cause = f"; {copy}", "plan_cache"
+        self.finding = f"{problem}; {self.describe()}{why}"
         return self.finding, self.cause
+
+    def _stranded(self) -> str | None:
+        if self.api is None or self.token is None or not self.api.routes.drifts:
+            return None
+        queue = self.api.queue_status(self.token)
+        if not queue or not isinstance(queue.get("queueLength"), int) or queue["queueLength"] <= 0:
+            return None
+        return (
+            f"{queue['queueLength']} job(s) wait in the engine's in-memory queue with "
+            f"{queue.get('processingCount')} processing (GET /queue/status): nothing drains it"
+        )
+
+    def _cache_copy(self, job_id: str) -> str | None:
+        try:
+            plan_id = self.database.run("plan_cache_copy", None, (job_id,)).scalar()
+        except ReadinessFailure:
+            return None
+        if plan_id is None:
+            return None
+        return (
+            f"plan {plan_id} was written for its user after it, with the scoring of an earlier "
+            f"plan, and job {job_id} was left queued: a plan-cache hit"
+        )
 
     def describe(self) -> str:
         try:

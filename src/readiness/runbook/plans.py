@@ -1,5 +1,6 @@
 """Requesting test plans and waiting for them: the runbook's curl-and-poll, as one service."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,8 @@ class PlanRequests:
         else:
             body = {"userId": self.target.plan_user, **(profile or RUNBOOK_PLAN_REQUEST)}
             response = self.api.generate(body, self.target.token, self.evidence)
+            if response.status_code == 202:
+                self.batch.requested_at[str(response.json()["jobId"])] = time.monotonic()
         expect(
             response.status_code == 202,
             found=f"{response.status_code} {response.text[:300]}",
@@ -71,33 +74,49 @@ class PlanRequests:
                 self.batch.jobs,
             )
         except JobNotFinished as late:
-            fail(*self.queue.stuck(late.problem))
-        expect(
-            job["status"] == "completed",
-            found=f"job {job_id} {job['status']} with errorData {job.get('errorData')}",
-            expected="completed",
-            fix="jobs",
-        )
+            fail(*self.queue.stuck(late.problem, late.job_id, late.status))
+        if job["status"] != "completed":
+            fail(self._failure(job), "job_errors")
+        if job.get("resultData") is None and self.api.routes.drifts:
+            job = {**job, "resultData": {}}  # that service stores nothing when it has no score
         expect(
             isinstance(job.get("resultData"), dict),
             found=f"job {job_id} completed with resultData {job.get('resultData')}",
             expected="a resultData object",
             fix="jobs",
         )
-        self.evidence.plan(
-            job_id, (job["resultData"].get("scoring") or {}).get("total"), _seconds(job)
-        )
+        seconds = _seconds(job)
+        if seconds is None and job_id in self.batch.requested_at:
+            seconds = time.monotonic() - self.batch.requested_at[job_id]  # as observed
+        self.evidence.plan(job_id, (job["resultData"].get("scoring") or {}).get("total"), seconds)
         return job
+
+    def _failure(self, job: Job) -> str:
+        """What a job that did not complete says about it, and, where it says nothing, what
+        the engine log says about it."""
+        job_id, status, error = job["jobId"], job["status"], job.get("errorData")
+        if error:
+            return f"job {job_id} {status} with errorData {error}"
+        said = f"job {job_id} {status} and gives no reason (errorData {error!r})"
+        if self.target.log is None:
+            return said + "; the engine log is not readable from here"
+        lines = [e for e in self.target.log.about_job(job_id) if e.get("level") == "error"]
+        self.evidence.note(f"engine log lines about job {job_id}", lines=lines[-5:])
+        if lines:
+            return f"{said}; the engine log says: {lines[-1].get('message')}"
+        return said + "; the engine log says nothing about it either"
 
     def generate(self, profile: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.completed(self.request(profile))
 
 
 def _seconds(job: dict[str, Any]) -> float | None:
-    """Creation to completion, from the job's own timestamps."""
+    """Creation to completion, from the job's own timestamps: `completedAt`, or `updatedAt`
+    where a deployment never sets it."""
+    finished = str(job.get("completedAt") or job.get("updatedAt"))
     try:
         return (
-            datetime.fromisoformat(job["completedAt"]) - datetime.fromisoformat(job["createdAt"])
+            datetime.fromisoformat(finished) - datetime.fromisoformat(job["createdAt"])
         ).total_seconds()
     except (KeyError, TypeError, ValueError):
         return None
@@ -111,6 +130,7 @@ class PlanBatch:
 
     profiles: list[dict[str, Any]]
     jobs: JobBatch = field(default_factory=JobBatch)
+    requested_at: dict[str, float] = field(default_factory=dict)  # job id -> monotonic time
     _sent: dict[str, tuple[httpx.Response, Evidence]] | None = None
 
     def sent(
@@ -126,7 +146,9 @@ class PlanBatch:
                 response = api.generate(body, target.token, evidence)
                 self._sent[_key(each)] = (response, evidence)
                 if response.status_code == 202:
-                    self.jobs.outstanding.add(str(response.json()["jobId"]))
+                    job_id = str(response.json()["jobId"])
+                    self.jobs.outstanding.add(job_id)
+                    self.requested_at[job_id] = time.monotonic()
         return self._sent.pop(_key(profile), None)
 
 

@@ -79,4 +79,9 @@ class ScoringRollbackDrill:
 
     def _api(self) -> PlanningApi:
         assert self.engine is not None, "start the drill first"
-        return PlanningApi(self.engine.url, self.config.http_timeout_s)
+        return PlanningApi(
+            self.engine.url,
+            self.config.http_timeout_s,
+            probe_token=self.target.token,
+            profile=self.target.api_profile,
+        )

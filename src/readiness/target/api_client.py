@@ -1,5 +1,8 @@
 """The planning API as the runbook's curl commands use it, with timeouts, deadlines and evidence.
 
+The routes are the deployment's (readiness.api_profiles): detected at the first call that needs
+them, unless the configuration names the profile. A gateway's rate limits are waited out within
+the run's budget: a 429 makes the run longer, never a finding, unless the budget runs out.
 Bearer tokens go in the request headers only; evidence keeps bodies, never headers.
 """
 
@@ -10,11 +13,15 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from readiness.api_profiles import RUNBOOK_ROUTES, ApiRoutes, Detection, detect
 from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import FIXES, ReadinessFailure, fail
 from readiness.evidence import Evidence
 
 FINAL_STATUSES = ("completed", "failed")
+NOT_PICKED_UP = "not_found"  # a job whose request no consumer has picked up yet (404)
+# How long a 429 is waited out at most in one go when it names no Retry-After.
+DEFAULT_RETRY_AFTER_S = 5.0
 
 
 class JobNotFinished(ReadinessFailure):
@@ -25,7 +32,13 @@ class JobNotFinished(ReadinessFailure):
         self.job_id, self.status, self.waited_s = job_id, status, waited_s
         self.budget_spent = budget_spent
         limit = "the run budget was exhausted" if budget_spent else "its deadline passed"
-        self.problem = f"job {job_id} is still {status} after {waited_s:.0f} s ({limit})"
+        if status == NOT_PICKED_UP:
+            self.problem = (
+                f"job {job_id} was accepted (202) but the API still answers 404 not_found after "
+                f"{waited_s:.0f} s ({limit}): nothing picked its request up"
+            )
+        else:
+            self.problem = f"job {job_id} is still {status} after {waited_s:.0f} s ({limit})"
         super().__init__(f"{self.problem}: {FIXES['jobs']}", "jobs")
 
 
@@ -45,7 +58,17 @@ class JobBatch:
 
 
 class PlanningApi:
-    def __init__(self, base_url: str, timeout_s: float, budget: RunBudget = UNLIMITED) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float,
+        budget: RunBudget = UNLIMITED,
+        probe_token: str | None = None,
+        profile: str | None = None,
+        on_routes: Callable[[Detection], None] | None = None,
+    ) -> None:
+        """`probe_token` opens the routes detection asks; `profile` forces the API profile
+        (None: detected); `on_routes` hears which routes were found, once."""
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.budget = budget
@@ -53,6 +76,24 @@ class PlanningApi:
         self._timeouts_in_a_row = 0
         self._down: str | None = None
         self._metrics_silent = False
+        self._probe_token, self._profile, self._on_routes = probe_token, profile, on_routes
+        self._routes: ApiRoutes | None = None
+        self._paced_until: dict[str, float] = {}  # path -> when its rate-limit window resets
+        self.rate_limited_s = 0.0  # time spent waiting out rate limits in this run
+
+    @property
+    def routes(self) -> ApiRoutes:
+        """The deployment's routes, detected at the first call that needs them."""
+        if self._routes is None:
+            detection = detect(self._probe, self._profile)
+            self._routes = detection.routes or RUNBOOK_ROUTES
+            if self._on_routes is not None:
+                self._on_routes(detection)
+        return self._routes
+
+    def _probe(self, path: str) -> tuple[int, Any]:
+        response = self.request("GET", path, None, self._probe_token)
+        return response.status_code, _body(response)
 
     def request(
         self,
@@ -63,31 +104,15 @@ class PlanningApi:
         body: Any = None,
         record: bool = True,
     ) -> httpx.Response:
-        # An API that refused, could not be resolved or timed out twice in a row is not asked again
-        # in this run: every later step fails at once with the same reason instead of waiting.
-        if self._down:
-            fail(self._down, "api")
-        self.budget.check(f"{method} {path} on the planning API")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        """One call; a 429 is waited out (Retry-After, within the run's budget) and repeated."""
         started = time.perf_counter()
-        problem: str | None = None
-        timeout = self.budget.cap(self.timeout_s)
-        try:
-            response = self._client.request(
-                method, path, json=body, headers=headers, timeout=timeout
-            )
-            self._timeouts_in_a_row = 0
-        except httpx.TimeoutException:
-            self._timeouts_in_a_row += 1
-            self.budget.check(f"{method} {path} on the planning API")
-            problem = f"the planning API at {self.base_url} did not answer within {timeout:g} s"
-            if self._timeouts_in_a_row >= 2:
-                self._down = problem
-        except httpx.TransportError as error:
-            problem = f"cannot reach the planning API at {self.base_url} ({type(error).__name__}: {error})"
-            self._down = problem
-        if problem:
-            fail(problem, "api")
+        while True:
+            self._pace(path)
+            response = self._send(method, path, token, body)
+            if response.status_code != 429:
+                break
+            self._wait_out(path, response)
+        self._note_window(path, response)
         if evidence is not None and record:
             evidence.http(
                 method,
@@ -99,15 +124,75 @@ class PlanningApi:
             )
         return response
 
+    def _send(self, method: str, path: str, token: str | None, body: Any) -> httpx.Response:
+        # An API that refused, could not be resolved or timed out twice in a row is not asked again
+        # in this run: every later step fails at once with the same reason instead of waiting.
+        if self._down:
+            fail(self._down, "api")
+        self.budget.check(f"{method} {path} on the planning API")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        timeout = self.budget.cap(self.timeout_s)
+        try:
+            response = self._client.request(
+                method, path, json=body, headers=headers, timeout=timeout
+            )
+        except httpx.TimeoutException:
+            self._timeouts_in_a_row += 1
+            self.budget.check(f"{method} {path} on the planning API")
+            problem = f"the planning API at {self.base_url} did not answer within {timeout:g} s"
+            if self._timeouts_in_a_row >= 2:
+                self._down = problem
+            fail(problem, "api")
+        except httpx.TransportError as error:
+            self._down = f"cannot reach the planning API at {self.base_url} ({type(error).__name__}: {error})"
+            fail(self._down, "api")
+        self._timeouts_in_a_row = 0
+        return response
+
+    def _wait_out(self, path: str, response: httpx.Response) -> None:
+        """A 429: wait as long as Retry-After says, if the run's budget allows it."""
+        try:
+            wait_s = max(0.5, float(response.headers.get("Retry-After", "")))
+        except ValueError:
+            wait_s = DEFAULT_RETRY_AFTER_S
+        if wait_s >= self.budget.remaining():
+            fail(
+                f"{_route(path)} is rate-limited (429, Retry-After {wait_s:g} s) and the run's "
+                f"budget cannot wait that out ({self.budget.remaining():.0f} s left): "
+                f"{_body(response)}",
+                "rate_limit",
+            )
+        self._sleep(wait_s)
+
+    def _note_window(self, path: str, response: httpx.Response) -> None:
+        """A gateway that says this path's window is used up (X-RateLimit-Remaining 0) is not
+        asked on it again before the window resets: the suite paces itself, not only reacts."""
+        if response.headers.get("X-RateLimit-Remaining") != "0":
+            return
+        try:
+            self._paced_until[_route(path)] = float(response.headers["X-RateLimit-Reset"])
+        except (KeyError, ValueError):
+            return
+
+    def _pace(self, path: str) -> None:
+        until = self._paced_until.pop(_route(path), None)
+        if until is not None and until > time.time():
+            wait_s = min(until - time.time(), max(0.0, self.budget.remaining() - 1))
+            self._sleep(wait_s)
+
+    def _sleep(self, seconds: float) -> None:
+        time.sleep(seconds)  # a rate limit's window: nothing to poll, only to wait out
+        self.rate_limited_s += seconds
+
     def generate(
-        self, body: dict[str, Any], token: str, evidence: Evidence | None
+        self, body: dict[str, Any], token: str | None, evidence: Evidence | None
     ) -> httpx.Response:
-        return self.request("POST", "/api/plans/generate", evidence, token, body)
+        return self.request("POST", self.routes.generate_path, evidence, token, body)
 
     def job(
         self, job_id: str, token: str | None, evidence: Evidence | None, record: bool = True
     ) -> httpx.Response:
-        return self.request("GET", f"/api/plans/jobs/{job_id}", evidence, token, record=record)
+        return self.request("GET", self.routes.status_path(job_id), evidence, token, record=record)
 
     def wait_for_job(
         self,
@@ -119,17 +204,18 @@ class PlanningApi:
         batch: "JobBatch | None" = None,
     ) -> dict[str, Any]:
         """Poll until the job is completed or failed; a deadline (within the run's budget), never
-        a fixed sleep. A job still unfinished at the deadline raises `JobNotFinished`. With a
-        `batch`, every job of it is polled in the same rounds, so the plans requested together
-        are awaited together."""
+        a fixed sleep. Time spent waiting out rate limits does not count against the deadline.
+        A job still unfinished at the deadline raises `JobNotFinished`. With a `batch`, every
+        job of it is polled in the same rounds, so the plans requested together are awaited
+        together."""
         started = time.monotonic()
         deadline_s = min(deadline_s, max(0.0, self.budget.remaining()))
+        limited_before = self.rate_limited_s
         interval = 0.02
         while True:
             if batch is not None and job_id in batch.finished:
                 job = batch.finished.pop(job_id)
-                status, elapsed = job["status"], time.monotonic() - started
-                self._record_job(evidence, job_id, job, elapsed)
+                self._record_job(evidence, job_id, job, time.monotonic() - started)
                 return job
             job, status = self.poll(job_id, token)
             if batch is not None:
@@ -140,18 +226,30 @@ class PlanningApi:
                     batch.outstanding.discard(job_id)
                 self._record_job(evidence, job_id, job, elapsed)
                 return dict(job)
-            if elapsed > deadline_s:
-                raise JobNotFinished(job_id, str(status), elapsed, self.budget.exhausted)
+            waited = elapsed - (self.rate_limited_s - limited_before)
+            if waited > deadline_s:
+                raise JobNotFinished(job_id, str(status), waited, self.budget.exhausted)
             if on_wait is not None:
                 on_wait(f"waiting for job {job_id} ({status})", elapsed)
             time.sleep(interval)  # the condition is polled; the interval only paces the polling
             interval = min(interval * 2, 0.25)
 
     def poll(self, job_id: str, token: str) -> tuple[Any, Any]:
-        """The job as the API answers it now, and its status; a refusal fails the step."""
+        """The job as the API answers it now, and its status; a refusal fails the step. Where the
+        deployment makes a job's row asynchronously, a 404 `not_found` is a job not yet picked
+        up, waited for like a queued one."""
         response = self.job(job_id, token, None, record=False)
         job = _body(response)
+        if (
+            response.status_code == 404
+            and self.routes.answers_404_before_pickup
+            and isinstance(job, dict)
+            and job.get("status") == NOT_PICKED_UP
+        ):
+            return job, NOT_PICKED_UP
         if response.status_code != 200:
+            if response.status_code >= 500:
+                fail(f"GET job {job_id} answered {response.status_code}: {job}", "api_error")
             fail(
                 f"GET job {job_id} answered {response.status_code}: {job}",
                 "token" if response.status_code in (401, 403) else "jobs",
@@ -162,7 +260,7 @@ class PlanningApi:
         self, evidence: Evidence | None, job_id: str, job: Any, elapsed_s: float
     ) -> None:
         if evidence is not None:
-            url = f"{self.base_url}/api/plans/jobs/{job_id}"
+            url = f"{self.base_url}{self.routes.status_path(job_id)}"
             evidence.http("GET", url, 200, None, job, elapsed_s * 1000)
 
     def metrics(self, evidence: Evidence | None) -> dict[str, float] | None:
@@ -190,7 +288,8 @@ class PlanningApi:
             evidence.note(f"GET {self.base_url}/metrics", samples=len(samples))
         return samples
 
-    def health(self) -> dict[str, Any] | None:
+    def health(self) -> tuple[int, dict[str, Any]] | None:
+        """/health's status and body, or None when it does not answer with JSON."""
         if self._down:
             return None
         try:
@@ -198,7 +297,21 @@ class PlanningApi:
         except httpx.HTTPError:
             return None
         body = _body(response)
-        return body if isinstance(body, dict) else None
+        return (response.status_code, body) if isinstance(body, dict) else None
+
+    def queue_status(self, token: str) -> dict[str, Any] | None:
+        """The athlete-ally service's in-memory queue (`GET /queue/status`), or None."""
+        try:
+            response = self._client.get(
+                "/queue/status",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=self.budget.cap(self.timeout_s),
+            )
+        except httpx.HTTPError:
+            return None
+        body = _body(response)
+        queue = body.get("queue") if isinstance(body, dict) else None
+        return queue if response.status_code == 200 and isinstance(queue, dict) else None
 
     def close(self) -> None:
         self._client.close()
@@ -208,6 +321,11 @@ class PlanningApi:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _route(path: str) -> str:
+    """A path as a gateway's limiter counts it: without its query string."""
+    return path.split("?", 1)[0]
 
 
 def _body(response: httpx.Response) -> Any:

@@ -20,6 +20,9 @@ from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
+from readiness.api_profiles import ATHLETE_ALLY as ATHLETE_ALLY_API
+from readiness.api_profiles import RUNBOOK as RUNBOOK_API
+from readiness.api_profiles import VARIABLE as API_PROFILE_VARIABLE
 from readiness.config import SuiteConfig, token_subject
 from readiness.schema_profiles import BASE_PROFILE
 from readiness.schema_profiles import VARIABLE as PROFILE_VARIABLE
@@ -49,6 +52,9 @@ class Target:
     # The schema profile of an embedded target's databases and engines; None for a staging,
     # whose profile the database probe detects unless the configuration forces one.
     schema_profile: str | None = None
+    # The API profile an embedded target's engines serve (and its tokens are minted for); for a
+    # staging, the one the configuration forces, else None: detected from its answers.
+    api_profile: str | None = None
 
     @property
     def other_user(self) -> str | None:
@@ -60,7 +66,9 @@ class Target:
 
     def token_for(self, user: str) -> str | None:
         if self._jwt_secret:
-            return mint_token(user, self._jwt_secret)
+            return mint_token(
+                user, self._jwt_secret, athlete_ally=self.api_profile == ATHLETE_ALLY_API
+            )
         return self._tokens.get(user)
 
     @property
@@ -101,6 +109,7 @@ class Target:
             "PLANNING_JWT_SECRET": self._jwt_secret,
             "FEATURE_V1_PLANNING_SCORING": "true",
             PROFILE_VARIABLE: self.profile_name,
+            API_PROFILE_VARIABLE: self.api_profile or RUNBOOK_API,
             **env,
         }
         log_file = Path(tempfile.mkdtemp(dir=self._workdir)) / "engine.log"
@@ -142,6 +151,7 @@ class Target:
             "server": self._postgres.server_dsn,
             "workdir": str(self._workdir),
             "schema_profile": self.profile_name,
+            "api_profile": self.api_profile or RUNBOOK_API,
         }
 
     @classmethod
@@ -165,6 +175,7 @@ class Target:
             _owns_server=False,
             _engine_starting=engine_starting,
             schema_profile=shared["schema_profile"],
+            api_profile=shared["api_profile"],
         )
 
     def stop(self) -> None:
@@ -218,6 +229,7 @@ def connect_staging(config: SuiteConfig) -> Target:
         controlled=False,
         _tokens=tokens,
         schema_profile=config.schema_profile,
+        api_profile=config.api_profile,
     )
 
 
@@ -254,6 +266,7 @@ def boot_embedded(
             _postgres=postgres,
             _workdir=workdir,
             schema_profile=profile,
+            api_profile=config.api_profile or RUNBOOK_API,
         )
         engine = target.start_engine(dsn, workers=4, wait=False)
         target.api_url, target.log = engine.url, EngineLog(path=engine.log_file)

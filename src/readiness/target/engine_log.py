@@ -1,12 +1,20 @@
-"""The engine's JSON-lines log, when the suite can read it: the embedded engine's file, a copy
-on this machine (PLANNING_ENGINE_LOG_FILE), or a command that prints it
-(PLANNING_ENGINE_LOG_COMMAND, e.g. `kubectl logs deploy/planning-engine`), read afresh at each
-check so that it holds what the run itself caused."""
+"""The engine's log, when the suite can read it: the embedded engine's file, a copy on this
+machine (PLANNING_ENGINE_LOG_FILE), or a command that prints it (PLANNING_ENGINE_LOG_COMMAND,
+e.g. `kubectl logs deploy/planning-engine`), read afresh at each check so that it holds what the
+run itself caused.
+
+Every line becomes an entry with a `message` and a `level`, whatever its format: the reference
+engine's JSON (`message`), pino's JSON (`msg`, numeric levels), a logger's JSON (`msg`, a
+`context` object) and plain text, whose leading Node-style object (`{ jobId: '…', scoring:
+0.89 } Applied …`, on one line or several) gives its fields. A line the suite cannot parse is
+text, never an error of the suite.
+"""
 
 import json
+import re
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +22,77 @@ from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import fail
 
 COMMAND_TIMEOUT_S = 30.0
+PINO_LEVELS = {10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal"}
+ERROR_LEVELS = ("error", "critical", "fatal")
+# Plain text lines carry no level: one that names an error or a failure is taken for one.
+_PLAIN_ERROR = re.compile(r"\b(error|errors|exception|fatal|failed|failure)\b", re.IGNORECASE)
+_NODE_FIELD = re.compile(r"(\w+):\s*('(?:[^'\\]|\\.)*'|[^,}]+)")
+_NODE_PREFIX = re.compile(r"^\{ (.*?) \} (.*)$")
+
+
+def node_fields(text: str) -> dict[str, Any]:
+    """`jobId: 'x', scoring: 0.89` (Node's print of an object) as a dict; numbers as numbers."""
+    fields: dict[str, Any] = {}
+    for key, raw in _NODE_FIELD.findall(text):
+        value = raw.strip()
+        if value.startswith("'") and value.endswith("'"):
+            fields[key] = value[1:-1]
+            continue
+        try:
+            fields[key] = json.loads(value)
+        except ValueError:
+            fields[key] = value
+    return fields
+
+
+def _json_entry(record: dict[str, Any]) -> dict[str, Any]:
+    entry = dict(record)
+    context = record.get("context")
+    if isinstance(context, dict):
+        entry.update({k: v for k, v in context.items() if k not in entry})
+    if "message" not in entry and "msg" in entry:
+        entry["message"] = entry["msg"]
+    level = entry.get("level")
+    if isinstance(level, int) and not isinstance(level, bool):
+        entry["level"] = PINO_LEVELS.get(level, "error" if level >= 50 else "info")
+    return entry
+
+
+def _plain_entry(text: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"level": "error" if _PLAIN_ERROR.search(text) else "info"}
+    prefix = _NODE_PREFIX.match(text)
+    if prefix:
+        entry.update(node_fields(prefix.group(1)))
+        text = prefix.group(2)
+    entry["message"] = text
+    return entry
+
+
+def parse_lines(lines: list[str]) -> Iterator[dict[str, Any]]:
+    """The entries of a log's lines; a Node object printed over several lines (`{`, its
+    fields, `} message`) is one entry."""
+    block: list[str] | None = None
+    for line in lines:
+        if block is not None:
+            if line.startswith("}"):
+                entry = _plain_entry(line[1:].strip())
+                entry.update(node_fields(" ".join(block)))
+                yield entry
+                block = None
+            else:
+                block.append(line.strip())
+            continue
+        if line.strip() == "{":
+            block = []
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            yield _json_entry(record)
+        elif line.strip():
+            yield _plain_entry(line)
 
 
 class EngineLog:
@@ -52,23 +131,33 @@ class EngineLog:
         return result.stdout
 
     def entries(self) -> list[dict[str, Any]]:
-        records = []
-        for line in self.text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                record = {"message": line, "level": "error" if "error" in line.lower() else "info"}
-            if isinstance(record, dict):
-                records.append(record)
-        return records
+        return list(parse_lines(self.text().splitlines()))
 
     def grep(self, message: str) -> list[dict[str, Any]]:
-        """What `grep "<message>" planning-engine.log` shows, as parsed records."""
+        """What `grep "<message>" planning-engine.log` shows, as parsed entries."""
         return [e for e in self.entries() if message in str(e.get("message", ""))]
 
     def errors(self) -> list[dict[str, Any]]:
+        return [e for e in self.entries() if str(e.get("level", "")).lower() in ERROR_LEVELS]
+
+    def sampling(self) -> str | None:
+        """Why a missing info line proves nothing here, or None: the athlete-ally logger keeps
+        one info line in ten in production, and its lines say so (`env` production)."""
+        for entry in self.entries():
+            if entry.get("env") == "production" and "sampled" in entry:
+                return (
+                    "this deployment's logger runs in production mode, where it keeps one info "
+                    'line in ten (its lines say "env":"production"), so a missing info line '
+                    "proves nothing"
+                )
+        return None
+
+    def about_job(self, job_id: str) -> list[dict[str, Any]]:
+        """The entries that name a job, in whichever field or text they name it."""
         return [
-            e for e in self.entries() if str(e.get("level", "")).lower() in ("error", "critical")
+            e
+            for e in self.entries()
+            if job_id in str(e.get("message", "")) or job_id in (e.get("job_id"), e.get("jobId"))
         ]
 
     def await_entries(

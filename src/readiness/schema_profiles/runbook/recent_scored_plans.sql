@@ -17,7 +17,8 @@ SELECT j.job_id,
   j.request_data,
   j.result_data->'scoring' AS scoring,
   CASE WHEN jsonb_typeof(j.result_data->'scoring') <> 'null' THEN p.content END AS plan,
-  p.job_id IS NOT NULL AS plan_found
+  p.job_id IS NOT NULL AS plan_found,
+  NULL::text AS link_problem
 FROM listed
 JOIN plan_jobs j ON j.job_id = listed.job_id
 LEFT JOIN plans p ON p.job_id = j.job_id
