@@ -84,6 +84,8 @@ class ServiceSettings:
     pickup_delay_s: float = 0.3
     gateway_rate_limits: bool = False
     gateway_window_s: float = 60.0
+    # Serve as the gateway alone: its routes and its /health, not the engine's routes.
+    gateway_only: bool = False
 
     @classmethod
     def from_environment(
@@ -129,4 +131,5 @@ class ServiceSettings:
             pickup_delay_s=_float("PLANNING_PICKUP_DELAY_S", 0.3),
             gateway_rate_limits=_switch("PLANNING_GATEWAY_RATE_LIMITS"),
             gateway_window_s=_positive("PLANNING_GATEWAY_WINDOW_S", 60.0),
+            gateway_only=_switch("PLANNING_GATEWAY_ONLY"),
         )

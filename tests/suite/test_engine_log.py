@@ -43,3 +43,46 @@ def test_awaiting_lines_that_never_come_ends_at_the_deadline(log_file: Path) -> 
 def test_awaiting_lines_that_are_there_returns_them_at_once(log_file: Path) -> None:
     found = EngineLog(path=log_file).await_entries(lambda e: e.get("job_id") == "j1", within_s=60)
     assert [e["total"] for e in found] == [0.9]
+
+
+# The athlete-ally service's real log (start-up and three scored flows): four formats mixed.
+DEPLOYED_LOG = Path(__file__).resolve().parents[1] / "data" / "athlete-ally-engine.log"
+
+
+def test_the_deployed_services_four_formats_are_read_as_entries() -> None:
+    log = EngineLog(path=DEPLOYED_LOG)
+    entries = log.entries()
+    pino = next(e for e in entries if e["message"] == "connected to planning_db")
+    assert (pino["level"], pino["pid"]) == ("info", 2839)
+    flag = log.grep("Feature flag override from environment")
+    assert len(flag) == 3 and all(e["module"] == "feature-flags" and "value" not in e for e in flag)
+    scored = [e for e in entries if e["message"] == "Applied fixed-weight scoring to plan candidate"]
+    assert next((e["jobId"], e["scoring"]) for e in scored) == (
+        "plan-gen-1796285209444-96xi2czlv",
+        0.8906,
+    )
+    crunch = next(e for e in entries if e["message"].startswith("Applied time-crunch"))
+    assert (crunch["targetMinutes"], crunch["meetsTimeConstraint"]) == (45, True)  # a 5-line object
+    assert [e["message"][:22] for e in log.errors()] == ["Failed to set cache: R"] * 3
+    assert log.sampling() is None  # development mode: every info line is kept
+
+
+def test_a_production_logger_says_a_missing_info_line_proves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "engine.log"
+    line = {"level": "warn", "msg": "x", "env": "production", "sampled": True}
+    path.write_text(json.dumps(line) + "\n")
+    assert "one info line in ten" in (EngineLog(path=path).sampling() or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "{", "}", "{ broken", "\x00\x01", '{"level": 99999999999, "msg": 3}', "[1, 2]", "{ a: } b"],
+)
+def test_a_line_the_suite_cannot_parse_is_text_never_an_error_of_the_suite(
+    tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "engine.log"
+    path.write_text(f"{text}\nafter it\n")
+    entries = EngineLog(path=path).entries()
+    assert all(isinstance(e["message"], str) for e in entries)
+    assert entries[-1]["message"] == "after it"

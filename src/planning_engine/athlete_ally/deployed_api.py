@@ -6,7 +6,8 @@ the consumer picks the request up), `GET /status/{jobId}` (404 `not_found` until
 another user's job), `GET /health`, `GET /metrics`, `GET /queue/status`. Gateway routes:
 `POST /api/v1/plans/generate` (the token's user, overridden by a `userId` in the body) and
 `GET /api/v1/plans/status?jobId=`, with the gateway's per-user rate limits when
-PLANNING_GATEWAY_RATE_LIMITS is on. Every path but the health and metrics ones needs a token
+PLANNING_GATEWAY_RATE_LIMITS is on; PLANNING_GATEWAY_ONLY serves these alone, as a client of
+the gateway sees the service. Every path but the health and metrics ones needs a token
 the service accepts (issuer, audience, `userId`); the check runs before routing, so an unknown
 path without a token is a 401, with one Fastify's "Route … not found".
 """
@@ -176,13 +177,15 @@ def create_deployed_app(settings: ServiceSettings) -> FastAPI:
             )
         return _json(200, {**job, **{key: _iso(job[key]) for key in _TIMESTAMPS}})
 
-    @app.post("/generate")
-    async def generate(request: Request) -> Response:
-        return await accept(await _body(request))
+    if not settings.gateway_only:
 
-    @app.get("/status/{job_id}")
-    async def job_status(job_id: str, request: Request) -> Response:
-        return await status(job_id, request.state.user)
+        @app.post("/generate")
+        async def generate(request: Request) -> Response:
+            return await accept(await _body(request))
+
+        @app.get("/status/{job_id}")
+        async def job_status(job_id: str, request: Request) -> Response:
+            return await status(job_id, request.state.user)
 
     @app.post(GATEWAY_GENERATE)
     async def gateway_generate(request: Request) -> Response:
@@ -204,11 +207,15 @@ def create_deployed_app(settings: ServiceSettings) -> FastAPI:
 
     @app.get("/health")
     async def health() -> Response:
+        if settings.gateway_only:  # the gateway's own answer, whatever the engine's state
+            return _json(200, {"status": "ok"})
         return await _health(app, settings)
 
-    @app.get("/metrics")
-    async def metrics_endpoint() -> Response:
-        return Response(metrics.render(), media_type="text/plain")
+    if not settings.gateway_only:
+
+        @app.get("/metrics")
+        async def metrics_endpoint() -> Response:
+            return Response(metrics.render(), media_type="text/plain")
 
     @app.get("/queue/status")
     async def queue_status() -> Response:

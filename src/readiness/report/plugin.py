@@ -101,12 +101,14 @@ class ReportCollector:
         return self._verdict
 
     def identity(self) -> dict[str, Any]:
-        targets = [r.target for r in self.records.values() if r.target]
-        # Under xdist, scenarios that ran before the engine served know no engine version yet.
-        target = next((t for t in targets if "engine_version" in t), targets[0] if targets else {})
-        # Likewise the schema profile, known once a database check ran.
-        profiled = next((t for t in targets if "schema_profile" in t), {})
-        return run_identity(self.config.rootpath, self.started, {**profiled, **target})
+        # Each record carries the target's identity as it was known then: the engine version
+        # once the engine served, the schema profile once a database check ran, the API
+        # profile once an API check ran (under xdist, each worker its own). Together, in the
+        # order they ran, they are what the run learnt.
+        merged: dict[str, Any] = {}
+        for record in self.records.values():
+            merged.update(record.target or {})
+        return run_identity(self.config.rootpath, self.started, merged)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -32,7 +32,7 @@ class PlanQueue:
             why, self.cause = f"; {stranded}", "queue_stranded"
         elif job_id and (copy := self._cache_copy(job_id)):
             why, self.cause = f"; {copy}", "plan_cache"
-        self.finding = f"{problem}; {self.describe()}{why}"
+        self.finding = f"{problem}{why}; {self.describe()}"
         return self.finding, self.cause
 
     def _stranded(self) -> str | None:
@@ -54,8 +54,8 @@ class PlanQueue:
         if plan_id is None:
             return None
         return (
-            f"plan {plan_id} was written for its user after it, with the scoring of an earlier "
-            f"plan, and job {job_id} was left queued: a plan-cache hit"
+            f"a plan-cache hit: plan {plan_id} was written for its user, with an earlier plan's "
+            "scoring, and the job left queued"
         )
 
     def describe(self) -> str:

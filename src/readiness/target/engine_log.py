@@ -22,6 +22,7 @@ from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import fail
 
 COMMAND_TIMEOUT_S = 30.0
+MAX_OBJECT_LINES = 50  # a Node object printed over more lines than this is taken for text
 PINO_LEVELS = {10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal"}
 ERROR_LEVELS = ("error", "critical", "fatal")
 # Plain text lines carry no level: one that names an error or a failure is taken for one.
@@ -50,8 +51,7 @@ def _json_entry(record: dict[str, Any]) -> dict[str, Any]:
     context = record.get("context")
     if isinstance(context, dict):
         entry.update({k: v for k, v in context.items() if k not in entry})
-    if "message" not in entry and "msg" in entry:
-        entry["message"] = entry["msg"]
+    entry["message"] = str(entry.get("message", entry.get("msg", "")))
     level = entry.get("level")
     if isinstance(level, int) and not isinstance(level, bool):
         entry["level"] = PINO_LEVELS.get(level, "error" if level >= 50 else "info")
@@ -76,14 +76,17 @@ def parse_lines(lines: list[str]) -> Iterator[dict[str, Any]]:
         if block is not None:
             if line.startswith("}"):
                 entry = _plain_entry(line[1:].strip())
-                entry.update(node_fields(" ".join(block)))
+                entry.update(node_fields(" ".join(block[1:])))
                 yield entry
                 block = None
-            else:
-                block.append(line.strip())
-            continue
+                continue
+            if len(block) <= MAX_OBJECT_LINES and not line.startswith("{"):
+                block.append(line)
+                continue
+            yield from (_plain_entry(text) for text in block)  # it was no object after all
+            block = None
         if line.strip() == "{":
-            block = []
+            block = [line]
             continue
         try:
             record = json.loads(line)
@@ -93,6 +96,8 @@ def parse_lines(lines: list[str]) -> Iterator[dict[str, Any]]:
             yield _json_entry(record)
         elif line.strip():
             yield _plain_entry(line)
+    if block is not None:
+        yield from (_plain_entry(text) for text in block)
 
 
 class EngineLog:
