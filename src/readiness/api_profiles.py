@@ -23,6 +23,7 @@ RUNBOOK = "runbook"
 ATHLETE_ALLY = "athlete-ally"
 API_PROFILES = (RUNBOOK, ATHLETE_ALLY)
 VARIABLE = "PLANNING_API_PROFILE"
+NO_ROUTE = "no known route answers"
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,7 @@ def detect(get: Callable[[str], tuple[int, Any]], forced: str | None = None) -> 
             return Detection(routes, how, answers)
     if forced and len(candidates) == 1:
         return Detection(candidates[0], "set by --api-profile / PLANNING_API_PROFILE", answers)
-    how = (
-        "the token was refused on every route"
-        if refused == len(candidates)
-        else "no known route answers"
-    )
+    how = "the token was refused on every route" if refused == len(candidates) else NO_ROUTE
     return Detection(None, how, answers)
 
 

@@ -10,7 +10,7 @@ FIXES = {
     "connection": "verify the DSN format and credentials (runbook Troubleshooting: Connection error)",
     "schema": "apply the schema with `planning-engine migrate` (runbook Troubleshooting: Table missing)",
     "schema_profile": "tell the suite the schema's shape with --schema-profile "
-    "(PLANNING_SCHEMA_PROFILE), or add a profile for it (README: Which schema?)",
+    "(PLANNING_SCHEMA_PROFILE), or add a profile for it (README: Which deployment?)",
     "seed": "re-seed with `planning-engine seed` (runbook Phase 2, Option A)",
     "duplicates": "existing data conflicts: truncate and re-seed (runbook Troubleshooting: Duplicate movement)",
     "audit": "truncate movement_library, movement_staging, movement_audit_log and re-seed "

@@ -319,7 +319,7 @@ def _engine_version(target: Target, suite_config: SuiteConfig, budget: RunBudget
         status, body = api.health() or (None, {})
     version = body.get("version")
     shown: dict[str, Any] = {"engine_version": version if isinstance(version, str) else None}
-    if status is not None and status != 200:
+    if status is not None and status >= 500:
         shown["health_warning"] = health_warning(status, body)
     return shown
 

@@ -140,3 +140,28 @@ def test_an_unknown_schema_profile_stops_the_run_naming_the_known_ones(
     with pytest.raises(pytest.UsageError, match="expected one of runbook, athlete-ally") as error:
         _read(env, **options)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "options", "message"),
+    [
+        ({}, {"api_profile": "fastify"}, "--api-profile='fastify': unknown API profile 'fastify'"),
+        ({"PLANNING_API_PROFILE": "gateway"}, {}, "PLANNING_API_PROFILE='gateway': unknown API"),
+        (
+            {"PLANNING_API_PROFILE": "athlete-ally"},
+            {"schema_profile": "runbook"},
+            "cannot serve the athlete-ally API on the runbook schema",
+        ),
+    ],
+)
+def test_an_unusable_api_profile_stops_the_run_naming_it(
+    env: dict[str, str], options: dict[str, str], message: str
+) -> None:
+    with pytest.raises(pytest.UsageError, match=message):
+        _read(env, **options)
+
+
+def test_the_athlete_ally_api_brings_its_schema_to_the_embedded_target() -> None:
+    config = _read(api_profile="athlete-ally")
+    assert (config.api_profile, config.schema_profile) == ("athlete-ally", "athlete-ally")
+    assert (_read().api_profile, _read().schema_profile) == (None, None)

@@ -95,6 +95,7 @@ PARAMS = {
     "stored_scoring": (str(uuid.uuid4()),),
     "insert_hand_made_movement": ("hand-made", "Hand Made"),
     "recent_scored_plans": (100, str(uuid.uuid4())),
+    "plan_cache_copy": (str(uuid.uuid4()),),
 }
 
 

@@ -163,6 +163,7 @@ PARAMS = {
     "stored_scoring": ("job-1",),
     "insert_hand_made_movement": ("hand-made", "Hand Made"),
     "recent_scored_plans": (100, "job-1"),
+    "plan_cache_copy": ("job-1",),
 }
 
 

@@ -302,3 +302,17 @@ def test_expecting_scoring_off_checks_the_rest_and_is_incomplete(tmp_path: Path)
     assert "FEATURE_V1_PLANNING_SCORING=false" in skipped["test_the_scoring_flag_is_expected_on"]
     assert "scoring is off" in skipped["test_scoring_matches_the_contract"]
     assert "test_every_movement_is_published" in run.with_status("passed")
+
+
+def test_an_api_serving_none_of_the_known_routes_is_one_cause_first(
+    staging_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Not "plan jobs do not complete -> check the workers": the routes are what is wrong."""
+    with answering(404, "application/json", b'{"detail": "Not Found"}') as url:
+        run = run_suite(tmp_path, {**staging_env, "PLANNING_API_URL": url})
+    assert run.exit_code == 1
+    verdict_lines = run.output[run.output.index("Readiness verdict: NO-GO") :].splitlines()
+    assert verdict_lines[1].startswith(
+        "  cause 1/1: the planning API serves none of the known routes"
+    ), run.output[-1500:]
+    assert "GET /status/{job_id}: 404" in verdict_lines[1]

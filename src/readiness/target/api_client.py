@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from readiness.api_profiles import RUNBOOK_ROUTES, ApiRoutes, Detection, detect
+from readiness.api_profiles import NO_ROUTE, RUNBOOK_ROUTES, ApiRoutes, Detection, detect
 from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import FIXES, ReadinessFailure, fail
 from readiness.evidence import Evidence
@@ -78,17 +78,25 @@ class PlanningApi:
         self._metrics_silent = False
         self._probe_token, self._profile, self._on_routes = probe_token, profile, on_routes
         self._routes: ApiRoutes | None = None
+        self._unserved: str | None = None  # why no known route can be used
         self._paced_until: dict[str, float] = {}  # path -> when its rate-limit window resets
         self.rate_limited_s = 0.0  # time spent waiting out rate limits in this run
 
     @property
     def routes(self) -> ApiRoutes:
-        """The deployment's routes, detected at the first call that needs them."""
+        """The deployment's routes, detected at the first call that needs them. A target that
+        serves none of the known routes fails every call that needs them with that one cause;
+        a token refused on every route leaves the runbook's, where the refusal shows as such."""
         if self._routes is None:
             detection = detect(self._probe, self._profile)
             self._routes = detection.routes or RUNBOOK_ROUTES
+            if detection.routes is None and detection.how == NO_ROUTE:
+                answers = "; ".join(f"GET {r}: {a}" for r, a in detection.answers.items())
+                self._unserved = f"the planning API at {self.base_url} serves none of the known routes ({answers})"
             if self._on_routes is not None:
                 self._on_routes(detection)
+        if self._unserved:
+            fail(self._unserved, "api_profile")
         return self._routes
 
     def _probe(self, path: str) -> tuple[int, Any]:
