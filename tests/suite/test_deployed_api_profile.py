@@ -74,6 +74,8 @@ ROWS = {
         {**SHORT_WINDOW, "PLANNING_ENGINE_FAULTS": "queue_stall"}, STUCK
     ),
     "health 503": Row({"PLANNING_ENGINE_FAULTS": "health_503"}),
+    # the gateway's default window is a minute: a 25 s budget cannot wait for the next one
+    "gateway limits beyond the budget": Row(GATEWAY, {"PLANNING_MAX_DURATION": "25"}),
 }
 
 
@@ -200,6 +202,18 @@ def test_health_503_while_the_api_works_is_a_warning_not_a_cause(
     warning = outcome.predicate["target"]["health_warning"]
     assert "GET /health answers 503: nats unhealthy (connection closed)" in warning
     assert "warning: GET /health answers 503" in outcome.output
+
+
+@pytest.mark.slow
+def test_rate_limits_are_a_cause_only_when_the_budget_cannot_wait_them_out(
+    outcomes: dict[str, Outcome],
+) -> None:
+    outcome = outcomes["gateway limits beyond the budget"]
+    assert outcome.predicate["verdict"] == "NO-GO", outcome.output
+    assert [c["cause"] for c in outcome.predicate["causes"]] == [
+        "the gateway's rate limits outlast the run's budget"
+    ]
+    assert "cannot wait that out" in outcome.first_cause["finding"]
 
 
 @pytest.mark.slow

@@ -288,3 +288,52 @@ def test_a_profile_given_for_a_schema_of_another_shape_is_one_cause_naming_it(
     assert failure.value.cause == "schema_profile"
     assert "the schema profile athlete-ally was given" in str(failure.value)
     assert "it fits runbook" in str(failure.value)
+
+
+def _scored(evaluated: str, total: float) -> str:
+    return json.dumps({"scoring": {"total": total, "metadata": {"evaluatedAt": evaluated}}})
+
+
+def test_without_a_plan_id_a_job_is_linked_to_the_earliest_plan_with_its_scoring(
+    athlete_ally_dsn: str,
+) -> None:
+    """As the athlete-ally service stores them: no planId; a plan-cache hit copies the first
+    plan (its scoring included) for a later job, which stays queued. A job of the same user
+    whose scoring has the same instant cannot be told apart: not verified, never guessed."""
+    first, twin = "2026-12-03T08:00:00.100Z", "2026-12-03T09:00:00.200Z"
+    rows = [
+        # plans: id, user, content, created
+        ("pa", "u2", _scored(first, 0.9), "2026-12-03 08:00:00.150"),
+        ("pa-copy", "u2", _scored(first, 0.9), "2026-12-03 08:00:07"),  # cache copy
+        ("pb", "u3", _scored(twin, 0.8), "2026-12-03 09:00:00.250"),
+    ]
+    jobs = [
+        ("ja", "u2", "completed", {"scoring": json.loads(_scored(first, 0.9))["scoring"]}),
+        ("jb", "u3", "completed", {"scoring": json.loads(_scored(twin, 0.8))["scoring"]}),
+        ("jb2", "u3", "completed", {"scoring": json.loads(_scored(twin, 0.8))["scoring"]}),
+    ]
+    with psycopg.connect(athlete_ally_dsn) as conn:
+        for plan_id, user, content, created in rows:
+            conn.execute(
+                'INSERT INTO plans (id, "userId", version, status, content, "createdAt",'
+                " \"updatedAt\") VALUES (%s, %s, 1, 'completed', %s, %s, now())",
+                (plan_id, user, content, created),
+            )
+        for job_id, user, status, result in jobs:
+            conn.execute(
+                'INSERT INTO plan_jobs (id, "jobId", "userId", status, "requestData",'
+                ' "resultData", "createdAt", "updatedAt") VALUES (%s, %s, %s, %s, \'{}\', %s,'
+                " now() AT TIME ZONE 'UTC', now())",
+                (job_id, job_id, user, status, json.dumps(result)),
+            )
+    with DatabaseProbe(athlete_ally_dsn) as probe:
+        found = {
+            row["job_id"]: row
+            for row in probe.run("recent_scored_plans", None, (100, "ja")).as_dicts()
+        }
+    assert found["ja"]["plan_found"] and found["ja"]["link_problem"] is None
+    assert found["ja"]["plan"]["scoring"]["metadata"]["evaluatedAt"] == first
+    assert "2 jobs of user u3 carry scoring evaluated at the same instant" in (
+        found["jb"]["link_problem"] or ""
+    )
+    assert found["job-1"]["plan_found"] and found["job-1"]["link_problem"] is None  # by planId

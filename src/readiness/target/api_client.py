@@ -183,10 +183,21 @@ class PlanningApi:
             return
 
     def _pace(self, path: str) -> None:
-        until = self._paced_until.pop(_route(path), None)
-        if until is not None and until > time.time():
-            wait_s = min(until - time.time(), max(0.0, self.budget.remaining() - 1))
-            self._sleep(wait_s)
+        """Wait for the window the gateway said is used up, if the run's budget allows; a wait
+        it cannot afford fails now, rather than spending the budget on it."""
+        until = self._paced_until.get(_route(path))
+        if until is None or until <= time.time():
+            return
+        wait_s = until - time.time()
+        if wait_s >= self.budget.remaining():
+            fail(
+                f"{_route(path)} is rate-limited (X-RateLimit-Remaining 0 until the window resets "
+                f"in {wait_s:.0f} s) and the run's budget cannot wait that out "
+                f"({self.budget.remaining():.0f} s left)",
+                "rate_limit",
+            )
+        self._paced_until.pop(_route(path), None)
+        self._sleep(wait_s)
 
     def _sleep(self, seconds: float) -> None:
         time.sleep(seconds)  # a rate limit's window: nothing to poll, only to wait out
