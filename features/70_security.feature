@@ -11,4 +11,4 @@ Feature: API security
 
   Scenario: One user cannot read another user's job
     Given a test plan has been generated through the API
-    Then another user reading that job is refused with 403
+    Then another user reading that job is refused

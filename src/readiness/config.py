@@ -53,6 +53,8 @@ class SuiteConfig:
     allow_destructive: bool = False
     sla_ms: float = 500.0
     http_timeout_s: float = 10.0
+    # How long the API may refuse connections (a restart) before it is called down.
+    api_down_s: float = 15.0
     job_deadline_s: float = 60.0
     max_duration_s: float = 300.0
     plan_user: str = "test-user"
@@ -318,6 +320,11 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
         sla_ms=sla,
         http_timeout_s=_number(
             "PLANNING_HTTP_TIMEOUT_S", 10.0, "the seconds an API request may take"
+        ),
+        api_down_s=_number(
+            "PLANNING_API_DOWN_S",
+            15.0,
+            "the seconds the API may refuse connections (a restart) before it is called down",
         ),
         job_deadline_s=deadline,
         max_duration_s=max_duration,

@@ -315,7 +315,10 @@ def target(
 def _engine_version(target: Target, suite_config: SuiteConfig, budget: RunBudget) -> dict[str, Any]:
     """The version the engine reports on /health, if it reports one, and a warning when /health
     says the service is unhealthy: no runbook item, so it informs and never decides."""
-    with PlanningApi(target.api_url, min(suite_config.http_timeout_s, 5), budget) as api:
+    # Informative only: a service that does not answer is not waited for here.
+    with PlanningApi(
+        target.api_url, min(suite_config.http_timeout_s, 5), budget, down_after_s=0
+    ) as api:
         status, body = api.health() or (None, {})
     version = body.get("version")
     shown: dict[str, Any] = {"engine_version": version if isinstance(version, str) else None}
@@ -404,6 +407,7 @@ def api(
         probe_token=target.token,
         profile=target.api_profile,
         on_routes=routes_found,
+        down_after_s=suite_config.api_down_s,
     )
     yield client
     client.close()

@@ -52,7 +52,7 @@ class PlanRequests:
             response.status_code == 202,
             found=f"{response.status_code} {response.text[:300]}",
             expected="202 with a jobId",
-            fix="token" if response.status_code in (401, 403) else "jobs",
+            fix=_refusal_cause(response.status_code),
         )
         return str(response.json()["jobId"])
 
@@ -108,6 +108,13 @@ class PlanRequests:
 
     def generate(self, profile: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.completed(self.request(profile))
+
+
+def _refusal_cause(status: int) -> str:
+    """A token refused, a service failing requests (500: not a queue problem), or jobs."""
+    if status in (401, 403):
+        return "token"
+    return "api_error" if status >= 500 else "jobs"
 
 
 def _seconds(job: dict[str, Any]) -> float | None:

@@ -22,6 +22,10 @@ FINAL_STATUSES = ("completed", "failed")
 NOT_PICKED_UP = "not_found"  # a job whose request no consumer has picked up yet (404)
 # How long a 429 is waited out at most in one go when it names no Retry-After.
 DEFAULT_RETRY_AFTER_S = 5.0
+# A connection refused or reset, or these answers from a proxy in front of it: the service is
+# restarting until it has been so for PLANNING_API_DOWN_S.
+RESTARTING_STATUSES = frozenset({502, 503, 504})
+RECONNECT_BACKOFF_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0)
 
 
 class JobNotFinished(ReadinessFailure):
@@ -66,6 +70,7 @@ class PlanningApi:
         probe_token: str | None = None,
         profile: str | None = None,
         on_routes: Callable[[Detection], None] | None = None,
+        down_after_s: float = 15.0,
     ) -> None:
         """`probe_token` opens the routes detection asks; `profile` forces the API profile
         (None: detected); `on_routes` hears which routes were found, once."""
@@ -81,6 +86,7 @@ class PlanningApi:
         self._unserved: str | None = None  # why no known route can be used
         self._paced_until: dict[str, float] = {}  # path -> when its rate-limit window resets
         self.rate_limited_s = 0.0  # time spent waiting out rate limits in this run
+        self.down_after_s = down_after_s
 
     @property
     def routes(self) -> ApiRoutes:
@@ -133,11 +139,37 @@ class PlanningApi:
         return response
 
     def _send(self, method: str, path: str, token: str | None, body: Any) -> httpx.Response:
-        # An API that refused, could not be resolved or timed out twice in a row is not asked again
-        # in this run: every later step fails at once with the same reason instead of waiting.
-        if self._down:
-            fail(self._down, "api")
-        self.budget.check(f"{method} {path} on the planning API")
+        """One exchange. A refused or reset connection, or a gateway's 502-504, is a restart
+        until it has lasted `down_after_s`: waited out with a backoff, within the run's budget.
+        An API down longer, unresolvable, or timing out twice in a row is not asked again in
+        this run: every later step fails at once with the same reason instead of waiting."""
+        outage_started: float | None = None
+        backoff = iter(RECONNECT_BACKOFF_S)
+        while True:
+            if self._down:
+                fail(self._down, "api")
+            self.budget.check(f"{method} {path} on the planning API")
+            try:
+                response = self._exchange(method, path, token, body)
+            except httpx.TransportError as error:
+                if _unresolvable(error):
+                    self._down = self._unreachable(error)
+                    fail(self._down, "api")
+                problem: str | httpx.Response = self._unreachable(error)
+            else:
+                if response.status_code not in RESTARTING_STATUSES:
+                    return response
+                problem = response
+            outage_started = outage_started or time.monotonic()
+            if time.monotonic() - outage_started >= self.down_after_s:
+                if isinstance(problem, httpx.Response):
+                    return problem  # a proxy that keeps answering 502: its answer is the finding
+                self._down = f"{problem}, for {self.down_after_s:g} s"
+                fail(self._down, "api")
+            pause = min(next(backoff, RECONNECT_BACKOFF_S[-1]), max(0.0, self.budget.remaining()))
+            time.sleep(pause)  # a restarting service: nothing to poll but the service itself
+
+    def _exchange(self, method: str, path: str, token: str | None, body: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         timeout = self.budget.cap(self.timeout_s)
         try:
@@ -151,11 +183,11 @@ class PlanningApi:
             if self._timeouts_in_a_row >= 2:
                 self._down = problem
             fail(problem, "api")
-        except httpx.TransportError as error:
-            self._down = f"cannot reach the planning API at {self.base_url} ({type(error).__name__}: {error})"
-            fail(self._down, "api")
         self._timeouts_in_a_row = 0
         return response
+
+    def _unreachable(self, error: httpx.TransportError) -> str:
+        return f"cannot reach the planning API at {self.base_url} ({type(error).__name__}: {error})"
 
     def _wait_out(self, path: str, response: httpx.Response) -> None:
         """A 429: wait as long as Retry-After says, if the run's budget allows it."""
@@ -287,7 +319,7 @@ class PlanningApi:
         if self._down or self._metrics_silent:
             return None
         try:
-            response = self._client.get("/metrics", timeout=self.budget.cap(self.timeout_s))
+            response = self._get_through_restart("/metrics")
         except httpx.TimeoutException:
             self._metrics_silent = True  # asked once per run: a hung endpoint is not asked again
             return None
@@ -312,11 +344,24 @@ class PlanningApi:
         if self._down:
             return None
         try:
-            response = self._client.get("/health", timeout=self.budget.cap(self.timeout_s))
+            response = self._get_through_restart("/health")
         except httpx.HTTPError:
             return None
         body = _body(response)
         return (response.status_code, body) if isinstance(body, dict) else None
+
+    def _get_through_restart(self, path: str) -> httpx.Response:
+        """A GET that needs no token, a refused connection waited out as a restart would be."""
+        started = time.monotonic()
+        backoff = iter(RECONNECT_BACKOFF_S)
+        while True:
+            try:
+                return self._client.get(path, timeout=self.budget.cap(self.timeout_s))
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+                waited = time.monotonic() - started
+                if waited >= self.down_after_s or waited >= self.budget.remaining():
+                    raise
+                time.sleep(next(backoff, RECONNECT_BACKOFF_S[-1]))  # a restart: nothing to poll
 
     def queue_status(self, token: str) -> dict[str, Any] | None:
         """The athlete-ally service's in-memory queue (`GET /queue/status`), or None."""
@@ -340,6 +385,12 @@ class PlanningApi:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _unresolvable(error: httpx.TransportError) -> bool:
+    """A host name that does not resolve will not start answering within a restart."""
+    text = str(error)
+    return "Name or service not known" in text or "nodename nor servname" in text
 
 
 def _route(path: str) -> str:
