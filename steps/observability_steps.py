@@ -71,8 +71,12 @@ def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
         count=len(errors),
         first=errors[:5],
     )
+    first = [str(e.get("message", ""))[:160] for e in errors[:2]]
     expect(
-        not errors, found=f"{len(errors)} scoring error line(s)", expected="none", fix="contract"
+        not errors,
+        found=f"the engine logged {len(errors)} scoring calculation error(s), first: {first}",
+        expected="none",
+        fix="scoring_errors",
     )
 
 

@@ -90,6 +90,20 @@ def scoring_persisted(database: DatabaseProbe, job: Job, evidence: Evidence) -> 
         expected="the scoring the API returned",
         fix="contract",
     )
+    in_plan = database.run("stored_plan_scoring", evidence, {"job_id": job["jobId"]}).scalar()
+    expect(
+        in_plan is not None,
+        found=f"the plan stored for job {job['jobId']} carries no scoring (plans.content)",
+        expected="plans.content.scoring equal to the job's",
+        fix="persistence",
+    )
+    differing = differences(in_plan, returned)
+    expect(
+        not differing,
+        found=f"plans.content.scoring differs at {'; '.join(differing[:5])}",
+        expected="the scoring the API returned",
+        fix="persistence",
+    )
 
 
 @then("the scoring payload passes the contract validator")

@@ -7,7 +7,7 @@ from pytest_bdd import given, then
 
 from planning_engine.contract import scoring_schema, validate_scoring
 from planning_engine.scoring import score_plan
-from readiness.checks import expect
+from readiness.checks import expect, fail
 from readiness.config import FLAG_VARIABLE, SuiteConfig
 from readiness.evidence import Evidence
 from readiness.schema_profiles import base_query
@@ -30,6 +30,9 @@ def database_accepts_connections(database: DatabaseProbe, evidence: Evidence) ->
     "and create in their schema"
 )
 def database_permissions(database: DatabaseProbe, evidence: Evidence) -> None:
+    refusal = database.refuses_writes()
+    if refusal:
+        fail(refusal, "read_only")
     rows = database.query(base_query("permissions"), evidence).as_dicts()
     missing = [f"{r['privilege']} on {r['table_name']}" for r in rows if r["granted"] is False]
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""

@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 
 from planning_engine.resources import SCORING_SCHEMA, load_schema
-from planning_engine.scoring import VERSION
+from planning_engine.scoring import VERSION, round4
 
 FACTORS = ("safety", "compliance", "performance")
 TOLERANCE = 0.001
@@ -84,8 +84,36 @@ def validate_scoring(payload: Any) -> ContractReport:
             )
     if isinstance(payload, dict):
         _cross_field_rules(payload, report)
+        _four_decimals(payload, report)
         _warnings(payload, report)
     return report
+
+
+def rounded_fields(payload: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """The numbers the contract rounds to 4 decimals: the total, the weights, and each factor's
+    weight, score and contribution."""
+    yield "$.total", payload.get("total")
+    weights = payload.get("weights")
+    if isinstance(weights, dict):
+        yield from ((f"$.weights.{name}", value) for name, value in weights.items())
+    factors = payload.get("factors")
+    for name, factor in factors.items() if isinstance(factors, dict) else []:
+        if isinstance(factor, dict):
+            for key in ("weight", "score", "contribution"):
+                yield f"$.factors.{name}.{key}", factor.get(key)
+
+
+def _four_decimals(payload: dict[str, Any], report: ContractReport) -> None:
+    """Four decimals are part of the contract (round4): a total stored as 0.9749999999999999
+    is not 0.975, whatever a reader that rounds again would make of it."""
+    for path, value in rounded_fields(payload):
+        number = _num(value)
+        if number is not None and round4(number) != number:
+            report.errors.append(
+                Finding(
+                    path, f"{value!r} is not rounded to 4 decimals (round4 gives {round4(number)})"
+                )
+            )
 
 
 _FLOAT_LIMIT = int(sys.float_info.max)

@@ -39,6 +39,8 @@ SCORING_FAULTS: dict[str, Callable[[Payload], None]] = {
     "scoring_missing_factor": lambda p: p["factors"].pop("performance"),
     "scoring_bad_timestamp": lambda p: p["metadata"].update(evaluatedAt="not-a-date"),
     "scorer_compliance_0_8": _compliance_0_8,
+    # The total as a double sum leaves it, unrounded: 0.975 stored as 0.9749999999999999.
+    "scoring_unrounded": lambda p: p.update(total=p["total"] - 1e-16),
 }
 WORKER_FAULTS = {
     "hold_jobs",
@@ -47,6 +49,7 @@ WORKER_FAULTS = {
     "scoring_not_persisted",
     "scoring_on_other_plan",
     "stored_plan_altered",
+    "plan_scoring_dropped",
 }
 API_FAULTS = {"no_auth", "no_ownership_check", "scoring_not_persisted", "scoring_response_differs"}
 # The athlete-ally service's own defects (DEPLOYED_API_ATHLETE_ALLY.md §10), in its API profile:
@@ -75,6 +78,8 @@ def plan_to_store(plan: Payload, faults: frozenset[str]) -> Payload:
     (its first session removed) while `content.scoring` is kept, as a later change to the row
     would leave it. Made before the insert, so that no reader ever sees the unedited row: a
     separate UPDATE after completion would race whoever reads the job first."""
+    if "plan_scoring_dropped" in faults:  # the plan row without the scoring the job holds
+        plan = {key: value for key, value in plan.items() if key != "scoring"}
     if "stored_plan_altered" not in faults:
         return plan
     altered = copy.deepcopy(plan)

@@ -13,17 +13,28 @@ FIXES = {
     "(PLANNING_SCHEMA_PROFILE), or add a profile for it (README: Which deployment?)",
     "seed": "re-seed with `planning-engine seed` (runbook Phase 2, Option A)",
     "duplicates": "existing data conflicts: truncate and re-seed (runbook Troubleshooting: Duplicate movement)",
+    "extra_movements": "movements beyond the foundational 8 survive a re-seed: truncate "
+    "movement_library, movement_staging and movement_audit_log, then re-seed (runbook "
+    "Troubleshooting: Duplicate movement; Rollback: Movement Seeding)",
     "audit": "truncate movement_library, movement_staging, movement_audit_log and re-seed "
     "(runbook Rollback: Movement Seeding)",
     "flag": "set FEATURE_V1_PLANNING_SCORING=true and restart the service (runbook Troubleshooting: "
     "Scoring Not Appearing)",
     "contract": "check the scoring calculation and the fixed weights (runbook Troubleshooting: "
     "Scoring Validation Fails)",
+    "scoring_errors": "read the logged scoring errors (the first are quoted) and fix what fails "
+    "in the scorer (runbook Troubleshooting: Scoring Validation Fails; Alerts: scoring logic "
+    "failure)",
+    "unscored_jobs": "the test plans are scored, so the flag is on: find why these jobs are not "
+    "(made before the flag was turned on, or by an instance running with it off? runbook "
+    "Troubleshooting: Scoring Not Appearing)",
+    "read_only": "make the database writable for the service (a read-only replica, "
+    "default_transaction_read_only, or a full disk): point the service at the primary",
     "jobs": "check that plan workers are running and the logs for errors "
     "(runbook Alerts: Plan generation errors increase)",
-    "persistence": "the service returns scoring that plan_jobs.result_data does not hold: check "
-    "how the deployed build stores job results (runbook Phase 4: Verify scoring persisted in "
-    "database)",
+    "persistence": "the service returns scoring that the database does not hold as returned "
+    "(plan_jobs.result_data and plans.content): check how the deployed build stores job results "
+    "(runbook Phase 4: Verify scoring persisted in database)",
     "permissions": "grant SELECT, INSERT, UPDATE, DELETE on the Stream 5 tables and CREATE on "
     "their schema to the DSN's user (runbook Prerequisites: Staging Database Credentials)",
     "token": "check that PLANNING_API_TOKEN (or STAGING_TOKEN) is a valid, unexpired token of "

@@ -55,6 +55,8 @@ class SuiteConfig:
     http_timeout_s: float = 10.0
     # How long the API may refuse connections (a restart) before it is called down.
     api_down_s: float = 15.0
+    # How long the run's waiting jobs may all stay unmoved before the queue is called stuck.
+    queue_stall_s: float = 15.0
     job_deadline_s: float = 60.0
     max_duration_s: float = 300.0
     plan_user: str = "test-user"
@@ -320,6 +322,11 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
         sla_ms=sla,
         http_timeout_s=_number(
             "PLANNING_HTTP_TIMEOUT_S", 10.0, "the seconds an API request may take"
+        ),
+        queue_stall_s=_number(
+            "PLANNING_QUEUE_STALL_S",
+            15.0,
+            "the seconds the run's waiting jobs may all stay unmoved before the queue is stuck",
         ),
         api_down_s=_number(
             "PLANNING_API_DOWN_S",

@@ -107,6 +107,18 @@ CORRUPTIONS = {
         _set("metadata.weeklySessionsPlanned", -1),
         "$.metadata.weeklySessionsPlanned",
     ),
+    # Four decimals are part of the contract: a stored total or score that a reader would have to
+    # round again is not the contract's, even where rounding it gives the right value.
+    "total not rounded to 4 decimals": (
+        lambda p: p.update(total=p["total"] - 1e-16),
+        "is not rounded to 4 decimals (round4 gives",
+    ),
+    "score with 5 decimals": (
+        lambda p: p["factors"]["compliance"].update(
+            score=p["factors"]["compliance"]["score"] + 0.00001
+        ),
+        "$.factors.compliance.score",
+    ),
 }
 
 

@@ -228,3 +228,34 @@ def test_test_plans_are_requested_together_and_a_stuck_queue_is_found_once(
             "SELECT extract(epoch FROM max(created_at) - min(created_at)) FROM plan_jobs"
         ).fetchone()  # type: ignore[misc]
     assert spread < deadline_s, f"the plans were requested {spread:.1f} s apart"
+
+
+def test_a_queue_nobody_works_is_found_when_it_stalls_not_at_the_deadline(
+    start_engine, dsn: str, staging_suite_env, tmp_path: Path
+) -> None:
+    """The 60 s job deadline stays, but a queue where none of the run's jobs has moved for
+    PLANNING_QUEUE_STALL_S while they all wait is stuck now."""
+    with psycopg.connect(dsn) as conn:
+        seed_foundational(conn, actor="ops")
+    env = {**staging_suite_env(start_engine(dsn, workers=0)), "PLANNING_QUEUE_STALL_S": "2"}
+    started = time.monotonic()
+    run = run_suite(tmp_path, env, "-k", "athletes")
+    assert time.monotonic() - started < 30, run.output[-2000:]
+    failed = run.with_status("failed")
+    assert len(failed) == 12
+    assert any("has moved for 2 s" in message for message in failed.values()), failed
+
+
+def test_a_queue_that_serves_others_is_busy_not_stalled(seeded_dsn: str) -> None:
+    from readiness.runbook.plan_queue import PlanQueue
+    from readiness.target.db_probe import DatabaseProbe
+
+    with DatabaseProbe(seeded_dsn) as probe:
+        queue = PlanQueue(probe)
+        assert not queue.moved_within(15)
+        with psycopg.connect(seeded_dsn) as conn:
+            conn.execute(
+                "INSERT INTO plan_jobs (user_id, status, request_data, started_at)"
+                " VALUES ('someone-else', 'processing', '{}', now())"
+            )
+        assert queue.moved_within(15)

@@ -56,7 +56,9 @@ def test_the_deployed_services_four_formats_are_read_as_entries() -> None:
     assert (pino["level"], pino["pid"]) == ("info", 2839)
     flag = log.grep("Feature flag override from environment")
     assert len(flag) == 3 and all(e["module"] == "feature-flags" and "value" not in e for e in flag)
-    scored = [e for e in entries if e["message"] == "Applied fixed-weight scoring to plan candidate"]
+    scored = [
+        e for e in entries if e["message"] == "Applied fixed-weight scoring to plan candidate"
+    ]
     assert next((e["jobId"], e["scoring"]) for e in scored) == (
         "plan-gen-1796285209444-96xi2czlv",
         0.8906,
@@ -76,7 +78,16 @@ def test_a_production_logger_says_a_missing_info_line_proves_nothing(tmp_path: P
 
 @pytest.mark.parametrize(
     "text",
-    ["", "{", "}", "{ broken", "\x00\x01", '{"level": 99999999999, "msg": 3}', "[1, 2]", "{ a: } b"],
+    [
+        "",
+        "{",
+        "}",
+        "{ broken",
+        "\x00\x01",
+        '{"level": 99999999999, "msg": 3}',
+        "[1, 2]",
+        "{ a: } b",
+    ],
 )
 def test_a_line_the_suite_cannot_parse_is_text_never_an_error_of_the_suite(
     tmp_path: Path, text: str

@@ -146,6 +146,20 @@ ALL_DATABASE = frozenset(
 )
 
 
+# An engine log with one scoring error line from before the run: `{log}` is the engine's log.
+LOG_WITH_A_SCORING_ERROR = (
+    'cat \'{log}\'; echo \'{"level": "error", "message": "Scoring calculation error",'
+    ' "job_id": "an-earlier-job", "error": "ZeroDivisionError"}\''
+)
+# What a database that refuses writes fails: everything that needs a plan, the grants check and
+# the re-seed dry run (it stages rows, then rolls back).
+READ_ONLY = SCORED_PLAN | {
+    "test_the_database_user_has_the_permissions_the_runbook_lists",
+    "test_reseeding_the_library_would_change_nothing",
+    "test_one_user_cannot_read_another_users_job",
+}
+
+
 @dataclass(frozen=True)
 class Variant:
     """The fault in the athlete-ally schema: its SQL, and what it fails there, where they differ."""
@@ -331,6 +345,21 @@ FAULTS = [
         ),
     ),
     Fault(
+        "a movement beyond the foundational 8",
+        "8 movements, all published",
+        COUNT | LISTING | STATUS,
+        "truncate movement_library, movement_staging and movement_audit_log, then re-seed",
+        sql="INSERT INTO movement_library (movement_id, name, category, recommended_rpe,"
+        " content_hash, status) VALUES ('hip-thrust', 'Hip Thrust', 'strength', 7, 'x', 'published')",
+        cause="movement_library has 9 rows",
+        athlete_ally=Variant(
+            # the status counts read the drafts, which the extra library row has none of
+            sql='INSERT INTO movement_library (id, slug, name, classification, "publishedById",'
+            " \"updatedAt\") VALUES ('extra', 'hip-thrust', 'Hip Thrust', 'strength', 'x', now())",
+            fails=COUNT | LISTING,
+        ),
+    ),
+    Fault(
         "audit log missing the published rows",
         "audit log matches imports and publishes",
         frozenset({"test_the_audit_log_matches_the_import_and_publish_actions"}),
@@ -427,12 +456,41 @@ FAULTS = [
         cause="plan_jobs.result_data has no scoring",
     ),
     Fault(
+        "scoring stored in the job but not in its plan",
+        "scoring persisted",
+        frozenset({"test_scoring_is_persisted_in_the_database_as_returned"}),
+        "Verify scoring persisted in database",
+        engine_env={"PLANNING_ENGINE_FAULTS": "plan_scoring_dropped"},
+        cause="carries no scoring (plans.content)",
+    ),
+    Fault(
+        "total stored unrounded",
+        "payloads validate against the contract",
+        CONTRACT | ORACLE,
+        "Scoring Validation Fails",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scoring_unrounded"},
+        cause="is not rounded to 4 decimals",
+    ),
+    Fault(
         "persisted scoring differs from the response",
         "scoring persisted",
         API_CONTRACT | SCORING_LOGGED | {"test_scoring_is_persisted_in_the_database_as_returned"},
         "Scoring Validation Fails",
         engine_env={"PLANNING_ENGINE_FAULTS": "scoring_response_differs"},
         cause="the stored scoring differs at $.total",
+    ),
+    Fault(
+        "scoring errors in the log, payloads valid",
+        "no scoring calculation errors",
+        frozenset(
+            {
+                "test_no_scoring_calculation_errors_are_logged",
+                "test_the_application_log_shows_no_errors",
+            }
+        ),
+        "fix what fails in the scorer",
+        suite_env={"PLANNING_ENGINE_LOG_COMMAND": LOG_WITH_A_SCORING_ERROR},
+        cause="the engine logged 1 scoring calculation error(s)",
     ),
     # jobs
     Fault(
@@ -481,6 +539,15 @@ FAULTS = [
         "check job ownership",
         engine_env={"PLANNING_ENGINE_FAULTS": "no_ownership_check"},
         cause="found 200, expected 403 (or 404)",
+    ),
+    Fault(
+        "database refuses writes",
+        "test plans complete",
+        READ_ONLY,
+        "make the database writable for the service",
+        sql="DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on',"
+        " current_database()); END $$",
+        cause="the database refuses writes: default_transaction_read_only is on",
     ),
     # performance
     Fault(
@@ -572,6 +639,11 @@ def _run_row(
             dsn, folder / "engine.log", engine_env, workers=fault.workers if fault else 4
         ).start(healthy=False)
         env = {**suite_env_for(engine, dsn), **(fault.suite_env if fault else {})}
+        if "PLANNING_ENGINE_LOG_COMMAND" in env:  # the log read by a command instead
+            log = env.pop("PLANNING_ENGINE_LOG_FILE")
+            env["PLANNING_ENGINE_LOG_COMMAND"] = env["PLANNING_ENGINE_LOG_COMMAND"].replace(
+                "{log}", log
+            )
         if env["PLANNING_DATABASE_URL"] == "unreachable":
             env["PLANNING_DATABASE_URL"] = f"postgresql://qa:pw@127.0.0.1:{_closed_port()}/staging"
         elif env["PLANNING_DATABASE_URL"] == "select-only":
@@ -709,6 +781,8 @@ def _how(fault: Fault) -> str:
         return "a role that needs a password, given the wrong one"
     if fault.sql:
         return f"`{fault.sql if len(fault.sql) <= 60 else fault.sql[:59] + '…'}`"
+    if "PLANNING_ENGINE_LOG_COMMAND" in fault.suite_env:
+        return "the engine log with an earlier scoring error line"
     return ", ".join(f"`{k}={v}`" for k, v in fault.engine_env.items())
 
 

@@ -96,6 +96,8 @@ PARAMS = {
     "insert_hand_made_movement": ("hand-made", "Hand Made"),
     "recent_scored_plans": (100, str(uuid.uuid4())),
     "plan_cache_copy": (str(uuid.uuid4()),),
+    "stored_plan_scoring": {"job_id": str(uuid.uuid4())},
+    "queue_moved": {"seconds": 15},
 }
 
 

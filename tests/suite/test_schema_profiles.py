@@ -164,6 +164,8 @@ PARAMS = {
     "insert_hand_made_movement": ("hand-made", "Hand Made"),
     "recent_scored_plans": (100, "job-1"),
     "plan_cache_copy": ("job-1",),
+    "stored_plan_scoring": {"job_id": "job-1"},
+    "queue_moved": {"seconds": 15},
 }
 
 

@@ -112,12 +112,24 @@ def test_a_stored_plan_edited_after_scoring_no_longer_matches_its_score() -> Non
     assert plan_to_store(plan, frozenset()) is plan  # without the fault: the plan as scored
 
 
-def test_every_field_is_compared_at_4_decimals() -> None:
+def test_rounded_fields_are_compared_as_stored_and_metrics_at_4_decimals() -> None:
+    """Four decimals are part of the contract: a total stored unrounded (0.9749999999999999 for
+    0.975) differs, though both sides would round to the same; a metric need only agree at 4."""
     recomputed = recompute(_plan(), REQUEST)
     stored = _stored(recomputed)
-    stored["total"] = recomputed["total"] + 0.00004  # the same at 4 decimals
     stored["factors"]["safety"]["metrics"]["totalSessions"] = 48.0  # a float for an int
+    stored["factors"]["safety"]["metrics"]["averageRestDays"] = (
+        recomputed["factors"]["safety"]["metrics"]["averageRestDays"] + 0.00001
+    )
+    stored["factors"]["safety"]["weight"] = int(recomputed["factors"]["safety"]["weight"] * 10) / 10
     assert compare(stored, recomputed) == Comparison()
+    for unrounded in (recomputed["total"] - 1e-16, recomputed["total"] + 0.00004):
+        stored["total"] = unrounded
+        assert _paths(compare(stored, recomputed)) == ["total"]
+    stored["total"] = recomputed["total"]
+    stored["factors"]["compliance"]["score"] += 1e-9
+    assert _paths(compare(stored, recomputed)) == ["factors.compliance.score"]
+    stored["factors"]["compliance"]["score"] = recomputed["factors"]["compliance"]["score"]
     stored["total"] = round(recomputed["total"] + 0.0001, 4)
     stored["weights"]["performance"] = 0.0
     stored["version"] = "fixed-weight-v2"

@@ -58,6 +58,15 @@ class PlanQueue:
             "scoring, and the job left queued"
         )
 
+    def moved_within(self, seconds: float) -> bool:
+        """Whether the queue served any job, anyone's, in the last `seconds` (busy, not stuck).
+        A database that cannot say is taken as not moving: the stall stands."""
+        try:
+            moved = self.database.run("queue_moved", None, {"seconds": seconds}).scalar()
+        except ReadinessFailure:
+            return False
+        return bool(moved)
+
     def describe(self) -> str:
         try:
             row = self.database.run("queue_state").as_dicts()[0]

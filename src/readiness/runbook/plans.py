@@ -48,6 +48,8 @@ class PlanRequests:
             response = self.api.generate(body, self.target.token, self.evidence)
             if response.status_code == 202:
                 self.batch.requested_at[str(response.json()["jobId"])] = time.monotonic()
+        if response.status_code >= 500 and (refusal := self.queue.database.refuses_writes()):
+            fail(f"{refusal}, and the API answers {response.status_code}", "read_only")
         expect(
             response.status_code == 202,
             found=f"{response.status_code} {response.text[:300]}",
@@ -72,6 +74,8 @@ class PlanRequests:
                 self.evidence,
                 self.progress,
                 self.batch.jobs,
+                self.config.queue_stall_s,
+                self.queue.moved_within,
             )
         except JobNotFinished as late:
             fail(*self.queue.stuck(late.problem, late.job_id, late.status))

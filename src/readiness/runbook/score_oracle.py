@@ -35,6 +35,9 @@ RECOMPUTE_CAP: Final = 100
 # an extension a deployment adds beside them is not the reference's to judge).
 COMPARED_FIELDS: Final = ("version", "factors", "total", "weights", "metadata")
 
+# The factor fields the contract rounds to 4 decimals: compared as stored, not rounded again.
+ROUNDED_FACTOR_FIELDS: Final = frozenset({"weight", "score", "contribution"})
+
 # When the score was made, not what it is: the only field a correct recomputation cannot repeat.
 IGNORED_PATHS: Final = frozenset({"metadata.evaluatedAt"})
 
@@ -125,8 +128,17 @@ def _compare(
                 differences,
                 wording,
             )
-    elif not _same(stored, recomputed):
+    elif not _same(stored, recomputed, path):
         differences.append(FieldDifference(path, _show(stored), _show(recomputed)))
+
+
+def _is_rounded_field(path: str) -> bool:
+    parts = path.split(".")
+    return (
+        path == "total"
+        or (len(parts) == 2 and parts[0] == "weights")
+        or (len(parts) == 3 and parts[0] == "factors" and parts[2] in ROUNDED_FACTOR_FIELDS)
+    )
 
 
 def _is_reasons(path: str) -> bool:
@@ -166,14 +178,18 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _same(stored: Any, recomputed: Any) -> bool:
-    """Equal as the contract states them: numbers at 4 decimals (round4 both, so a stored 4 and a
-    recomputed 4.0, or a 0.86875 that rounding made 0.8688, agree); anything else exactly, and a
-    number never equals a non-number (not even True and 1)."""
+def _same(stored: Any, recomputed: Any, path: str = "") -> bool:
+    """Equal as the contract states them. The numbers it rounds to 4 decimals (the total, the
+    weights, each factor's weight, score and contribution) must be stored so: equal to the
+    reference's as numbers (a stored 4 and a recomputed 4.0 agree; 0.9749999999999999 is not
+    0.975). Metrics agree at 4 decimals (round4 both). Anything else exactly, and a number never
+    equals a non-number (not even True and 1)."""
     if _is_number(stored) and _is_number(recomputed):
-        if math.isfinite(stored) and math.isfinite(recomputed):
-            return round4(stored) == round4(recomputed)
-        return bool(stored == recomputed)
+        if not (math.isfinite(stored) and math.isfinite(recomputed)):
+            return bool(stored == recomputed)
+        if _is_rounded_field(path):
+            return float(stored) == float(recomputed)
+        return round4(stored) == round4(recomputed)
     if _is_number(stored) or _is_number(recomputed):
         return False
     return bool(stored == recomputed)

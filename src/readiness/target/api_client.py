@@ -20,6 +20,7 @@ from readiness.evidence import Evidence
 
 FINAL_STATUSES = ("completed", "failed")
 NOT_PICKED_UP = "not_found"  # a job whose request no consumer has picked up yet (404)
+WAITING_STATUSES = frozenset({"queued", "pending", NOT_PICKED_UP})
 # How long a 429 is waited out at most in one go when it names no Retry-After.
 DEFAULT_RETRY_AFTER_S = 5.0
 # A connection refused or reset, or these answers from a proxy in front of it: the service is
@@ -32,10 +33,20 @@ class JobNotFinished(ReadinessFailure):
     """A test plan's job was still queued or processing at its deadline (or at the end of the
     run's budget). Callers that can look at the queue explain it (readiness.runbook.plans)."""
 
-    def __init__(self, job_id: str, status: str, waited_s: float, budget_spent: bool) -> None:
+    def __init__(
+        self,
+        job_id: str,
+        status: str,
+        waited_s: float,
+        budget_spent: bool,
+        stalled: tuple[int, float] | None = None,
+    ) -> None:
         self.job_id, self.status, self.waited_s = job_id, status, waited_s
         self.budget_spent = budget_spent
         limit = "the run budget was exhausted" if budget_spent else "its deadline passed"
+        if stalled is not None:
+            count, stuck_s = stalled
+            limit = f"none of the run's {count} waiting job(s) has moved for {stuck_s:.0f} s"
         if status == NOT_PICKED_UP:
             self.problem = (
                 f"job {job_id} was accepted (202) but the API still answers 404 not_found after "
@@ -52,13 +63,35 @@ class JobBatch:
     def __init__(self) -> None:
         self.outstanding: set[str] = set()
         self.finished: dict[str, dict[str, Any]] = {}
+        self.states: dict[str, tuple[Any, Any]] = {}  # job -> (status, progress) last seen
 
     def poll_others(self, api: "PlanningApi", token: str, awaited: str) -> None:
         for job_id in sorted(self.outstanding - {awaited}):
             job, status = api.poll(job_id, token)
+            self.states[job_id] = (status, job.get("progress") if isinstance(job, dict) else None)
             if status in FINAL_STATUSES:
                 self.outstanding.discard(job_id)
                 self.finished[job_id] = dict(job)
+
+
+class Stall:
+    """Whether the run's jobs are stuck waiting: none of them has moved (status or progress)
+    for `limit_s` while every unfinished one still waits to be picked up. A job processing is
+    not stalled (generation may take long); it is bounded by the job deadline."""
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.seen: dict[str, tuple[Any, Any]] = {}
+        self.moved_at = time.monotonic()
+
+    def stuck_for(self, states: dict[str, tuple[Any, Any]]) -> float | None:
+        """Seconds the jobs have been stuck, once that is beyond the limit; else None."""
+        if states != self.seen:
+            self.seen, self.moved_at = dict(states), time.monotonic()
+            return None
+        waiting = all(status in WAITING_STATUSES for status, _ in states.values())
+        stuck = time.monotonic() - self.moved_at
+        return stuck if waiting and stuck > self.limit_s else None
 
 
 class PlanningApi:
@@ -253,15 +286,19 @@ class PlanningApi:
         evidence: Evidence | None,
         on_wait: Callable[[str, float], None] | None = None,
         batch: "JobBatch | None" = None,
+        stall_s: float | None = None,
+        queue_moved: Callable[[float], bool] | None = None,
     ) -> dict[str, Any]:
         """Poll until the job is completed or failed; a deadline (within the run's budget), never
         a fixed sleep. Time spent waiting out rate limits does not count against the deadline.
-        A job still unfinished at the deadline raises `JobNotFinished`. With a `batch`, every
-        job of it is polled in the same rounds, so the plans requested together are awaited
-        together."""
+        A job still unfinished at the deadline raises `JobNotFinished`, and so does one whose
+        queue has stalled (`Stall`) for `stall_s`, unless `queue_moved(seconds)` says the queue
+        served other jobs meanwhile (busy, not stuck). With a `batch`, every job of it is polled
+        in the same rounds, so the plans requested together are awaited together."""
         started = time.monotonic()
         deadline_s = min(deadline_s, max(0.0, self.budget.remaining()))
         limited_before = self.rate_limited_s
+        stall = Stall(stall_s) if stall_s is not None else None
         interval = 0.02
         while True:
             if batch is not None and job_id in batch.finished:
@@ -280,6 +317,17 @@ class PlanningApi:
             waited = elapsed - (self.rate_limited_s - limited_before)
             if waited > deadline_s:
                 raise JobNotFinished(job_id, str(status), waited, self.budget.exhausted)
+            if stall is not None:
+                states = {job_id: (status, job.get("progress") if isinstance(job, dict) else None)}
+                if batch is not None:
+                    states |= {j: batch.states[j] for j in batch.outstanding if j in batch.states}
+                stuck = stall.stuck_for(states)
+                if stuck is not None and queue_moved is not None and queue_moved(stall.limit_s):
+                    stall.moved_at, stuck = time.monotonic(), None
+                if stuck is not None:
+                    raise JobNotFinished(
+                        job_id, str(status), waited, False, stalled=(len(states), stuck)
+                    )
             if on_wait is not None:
                 on_wait(f"waiting for job {job_id} ({status})", elapsed)
             time.sleep(interval)  # the condition is polled; the interval only paces the polling

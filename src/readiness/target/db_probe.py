@@ -42,6 +42,10 @@ LOCK_TIMEOUT_AFTER_A_HELD_LOCK_MS = 200
 TIMED_RUNS = 3  # a query's time is the median of this many runs
 
 
+# A query's parameters: positional (%s) or named (%(name)s).
+Params = tuple[Any, ...] | dict[str, Any]
+
+
 @dataclass
 class QueryResult:
     columns: list[str]
@@ -165,14 +169,33 @@ class DatabaseProbe:
             raise DriftUnknown(f"not checked: {error.diag.message_primary or error}") from None
         return None
 
+    def refuses_writes(self) -> str | None:
+        """Why this database refuses writes, as Postgres says it, or None (also when it cannot
+        be asked: that has its own finding)."""
+        try:
+            row = self.run("write_refusal").as_dicts()[0]
+        except ReadinessFailure:
+            return None
+        if row["in_recovery"]:
+            return "the database refuses writes: it is a replica in recovery (pg_is_in_recovery)"
+        for setting in ("default_read_only", "read_only"):
+            if row[setting] == "on":
+                name = (
+                    "default_transaction_read_only"
+                    if setting == "default_read_only"
+                    else "transaction_read_only"
+                )
+                return f"the database refuses writes: {name} is on"
+        return None
+
     def run(
-        self, name: str, evidence: Evidence | None = None, params: tuple[Any, ...] | None = None
+        self, name: str, evidence: Evidence | None = None, params: Params | None = None
     ) -> QueryResult:
         """The profile's query `name` (a file of the profile's folder)."""
         return self.query(self.profile.query(name), evidence, params)
 
     def query(
-        self, query: Query, evidence: Evidence | None = None, params: tuple[Any, ...] | None = None
+        self, query: Query, evidence: Evidence | None = None, params: Params | None = None
     ) -> QueryResult:
         sql = query.sql
         conn = self._connection()
