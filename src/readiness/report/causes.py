@@ -46,6 +46,9 @@ TITLES = {
     "budget": "the run's time budget ran out",
 }
 _ORDER = {key: index for index, key in enumerate(TITLES)}
+# Causes named first whatever their count: they make other checks fail as well (an API whose
+# database refuses writes fails or hangs on every plan, a cause of its own by count).
+ROOT_CAUSES = ("read_only",)
 
 
 @dataclass
@@ -83,7 +86,10 @@ def group_causes(failed: list[ScenarioRecord]) -> list[Cause]:
         title = TITLES.get(key, "an unexpected error" if key == "unexpected" else key)
         findings = Counter(_finding(r, fix) for r in records)
         causes.append(Cause(key, title, fix, _shorten(findings.most_common(1)[0][0]), records))
-    return sorted(causes, key=lambda c: (-c.count, _ORDER.get(c.key, len(_ORDER)), c.key))
+    return sorted(
+        causes,
+        key=lambda c: (c.key not in ROOT_CAUSES, -c.count, _ORDER.get(c.key, len(_ORDER)), c.key),
+    )
 
 
 def _shorten(text: str, limit: int = 240) -> str:

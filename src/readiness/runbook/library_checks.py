@@ -94,6 +94,8 @@ def dry_run_foundational_seed(dsn: str, profile: str) -> ImportSummary:
         fail(error.cause, "schema")
     except psycopg.errors.InsufficientPrivilege as error:
         fail(f"the dry run may not stage rows ({error.diag.message_primary})", "permissions")
+    except psycopg.errors.ReadOnlySqlTransaction as error:
+        fail(f"the database refuses writes: {error.diag.message_primary}", "read_only")
     except InvalidInput as error:
         fail(
             f"re-seeding would be refused: {error.cause} ({'; '.join(error.problems)})",
