@@ -97,7 +97,7 @@ def scoring_logged(target: Target, job: Job, evidence: Evidence) -> None:
 def key_metrics(api: PlanningApi, database: DatabaseProbe, evidence: Evidence) -> KeyMetrics:
     """/metrics where the target serves it; what it does not expose comes from the database
     where the database holds it, or is not verified."""
-    return KeyMetrics(api.metrics(evidence), database, evidence)
+    return KeyMetrics(api.metrics(evidence), database, evidence, api.down_reason)
 
 
 @then("the metric of published movements is at least 8")

@@ -159,6 +159,7 @@ READ_ONLY = SCORED_PLAN | {
     "test_reseeding_the_library_would_change_nothing",
     "test_one_user_cannot_read_another_users_job",
     "test_requests_without_a_token_are_rejected",
+    "test_no_scoring_calculation_has_failed",
 }
 
 

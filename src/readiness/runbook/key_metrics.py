@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from readiness.checks import fail
 from readiness.evidence import Evidence
 from readiness.target.db_probe import DatabaseProbe
 
@@ -29,6 +30,7 @@ class KeyMetrics:
     samples: dict[str, float] | None  # /metrics, None when the target serves none
     database: DatabaseProbe
     evidence: Evidence
+    api_down: str | None = None  # why the API does not answer at all, if it does not
 
     def published_movements(self) -> Reading:
         metric = 'planning_movement_library_movements{status="published"}'
@@ -53,6 +55,8 @@ class KeyMetrics:
         metric = "planning_scoring_errors_total"
         if (reading := self._metric(metric)) is not None:
             return reading
+        if self.api_down:  # not "not exposed": nothing could be asked
+            fail(self.api_down, "api")
         pytest.skip(
             f"scoring calculation errors are {NOT_EXPOSED}: no {metric} metric (a scorer "
             "exception there fails its job, which the test plans' checks see)"

@@ -101,3 +101,13 @@ def dry_run_foundational_seed(dsn: str, profile: str) -> ImportSummary:
             f"re-seeding would be refused: {error.cause} ({'; '.join(error.problems)})",
             "duplicates",
         )
+
+
+def surplus_fix(probe: DatabaseProbe) -> str:
+    """The fix for a library that is not the foundational 8: names that appear twice are the
+    duplicates' (truncate and re-seed), movements beyond the 8 too (re-seeding leaves them),
+    anything less a re-seed."""
+    if probe.run("duplicate_names").rows:
+        return "duplicates"
+    count = probe.run("count_movements").scalar()
+    return "extra_movements" if count is not None and count > EXPECTED_MOVEMENT_COUNT else "seed"

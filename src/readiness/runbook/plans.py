@@ -80,6 +80,8 @@ class PlanRequests:
         except JobNotFinished as late:
             fail(*self.queue.stuck(late.problem, late.job_id, late.status))
         if job["status"] != "completed":
+            if self.queue.database.run("count_movements").scalar() == 0:
+                fail(f"{self._failure(job)}; movement_library has 0 rows", "seed")
             fail(self._failure(job), "job_errors")
         if job.get("resultData") is None and self.api.routes.drifts:
             job = {**job, "resultData": {}}  # that service stores nothing when it has no score

@@ -122,6 +122,11 @@ class PlanningApi:
         self.down_after_s = down_after_s
 
     @property
+    def down_reason(self) -> str | None:
+        """Why the API is not asked any more in this run, if it is not."""
+        return self._down
+
+    @property
     def routes(self) -> ApiRoutes:
         """The deployment's routes, detected at the first call that needs them. A target that
         serves none of the known routes fails every call that needs them with that one cause;
