@@ -125,10 +125,13 @@ def scoring_valid(job: Job, evidence: Evidence) -> None:
 @then(
     "every recent stored score equals fixed-weight-v1 recomputed from its stored plan and request"
 )
-def stored_scores_recomputed(database: DatabaseProbe, job: Job, evidence: Evidence) -> None:
-    """Correct, not only well-formed: the reference recomputes every stored score."""
+def stored_scores_recomputed(
+    database: DatabaseProbe, plans: PlanRequests, job: Job, evidence: Evidence
+) -> None:
+    """Correct, not only well-formed: the reference recomputes every stored score, the run's
+    athlete-profile plans (awaited for it) and the test plan among them."""
     scoring_of(job)  # the test plan itself must be scored (else: Scoring Not Appearing)
-    verify_stored_scores(database, evidence, job["jobId"])
+    verify_stored_scores(database, evidence, job["jobId"], plans.await_batch())
 
 
 # --- security ---------------------------------------------------------------------------

@@ -39,6 +39,11 @@ SCORING_FAULTS: dict[str, Callable[[Payload], None]] = {
     "scoring_missing_factor": lambda p: p["factors"].pop("performance"),
     "scoring_bad_timestamp": lambda p: p["metadata"].update(evaluatedAt="not-a-date"),
     "scorer_compliance_0_8": _compliance_0_8,
+    # Wrong only for plans of 5 days a week or more, as a scorer with an off-by-one would be:
+    # the runbook's own request (4 days) scores right.
+    "scorer_wrong_from_5_days": lambda p: (
+        _compliance_0_8(p) if (p["metadata"].get("weeklyGoalDays") or 0) >= 5 else None
+    ),
     # The total as a double sum leaves it, unrounded: 0.975 stored as 0.9749999999999999.
     "scoring_unrounded": lambda p: p.update(total=p["total"] - 1e-16),
 }

@@ -585,6 +585,14 @@ FAULTS = [
         cause="factors.compliance.score: stored 0.8, recomputed 1.0",
     ),
     Fault(
+        "compliance wrong only from 5 days a week",
+        "scores are correct (recomputed)",
+        ORACLE,
+        "check the scorer release",
+        engine_env={"PLANNING_ENGINE_FAULTS": "scorer_wrong_from_5_days"},
+        cause="stored score(s) differ from fixed-weight-v1",
+    ),
+    Fault(
         "scored on the plan before its last week",
         "scores are correct (recomputed)",
         ORACLE,

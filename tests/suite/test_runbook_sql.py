@@ -94,7 +94,7 @@ PARAMS = {
     "table_exists": ("movement_library",),
     "stored_scoring": (str(uuid.uuid4()),),
     "insert_hand_made_movement": ("hand-made", "Hand Made"),
-    "recent_scored_plans": (100, str(uuid.uuid4())),
+    "recent_scored_plans": (100, [str(uuid.uuid4())]),
     "plan_cache_copy": (str(uuid.uuid4()),),
     "stored_plan_scoring": {"job_id": str(uuid.uuid4())},
     "queue_moved": {"seconds": 15},

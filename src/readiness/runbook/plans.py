@@ -115,6 +115,31 @@ class PlanRequests:
     def generate(self, profile: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.completed(self.request(profile))
 
+    def await_batch(self) -> list[str]:
+        """The run's athlete-profile test plans, requested now if they were not yet, once each
+        has finished: what the score oracle recomputes besides the test plan. Each job stays
+        with the batch for its own scenario, which judges it; a stuck queue ends the wait (its
+        finding is kept for those scenarios) with the plans that did finish."""
+        self.batch.send_all(self.api, self.target)
+        jobs = self.batch.jobs
+        for job_id in sorted(jobs.outstanding):
+            if self.queue.finding is not None or job_id in jobs.finished:
+                continue
+            try:
+                jobs.finished[job_id] = self.api.wait_for_job(
+                    job_id,
+                    self.target.token,
+                    self.config.job_deadline_s,
+                    None,
+                    self.progress,
+                    jobs,
+                    self.config.queue_stall_s,
+                    self.queue.moved_within,
+                )
+            except JobNotFinished as late:
+                self.queue.stuck(late.problem, late.job_id, late.status)
+        return sorted(jobs.finished)
+
 
 def _refusal_cause(status: int) -> str:
     """A token refused, a service failing requests (500: not a queue problem), or jobs."""
@@ -151,6 +176,12 @@ class PlanBatch:
     ) -> tuple[httpx.Response, Evidence] | None:
         """This profile's request and its evidence, if the batch sent it; the first call sends
         every profile of the batch."""
+        self.send_all(api, target)
+        assert self._sent is not None
+        return self._sent.pop(_key(profile), None)
+
+    def send_all(self, api: PlanningApi, target: Target) -> None:
+        """Request every profile's plan, once per run."""
         if self._sent is None:
             self._sent = {}
             for each in self.profiles:
@@ -162,7 +193,6 @@ class PlanBatch:
                     job_id = str(response.json()["jobId"])
                     self.jobs.outstanding.add(job_id)
                     self.requested_at[job_id] = time.monotonic()
-        return self._sent.pop(_key(profile), None)
 
 
 def _key(profile: dict[str, Any]) -> str:

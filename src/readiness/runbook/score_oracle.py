@@ -16,7 +16,7 @@ failure, a skip (no way to find the plans: the verdict cannot be GO) or a pass.
 import json
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -329,9 +329,15 @@ def failure_message(outcome: Audit) -> str:
     return head + "; ".join(shown) + tail
 
 
-def verify_stored_scores(probe: DatabaseProbe, evidence: Evidence, test_job_id: str) -> Audit:
-    """Recompute the test plan's score and every recent one stored on the target; fail on any
-    field that differs, skip when the target gives no way to find the plans."""
+def verify_stored_scores(
+    probe: DatabaseProbe,
+    evidence: Evidence,
+    test_job_id: str,
+    run_job_ids: Sequence[str] = (),
+) -> Audit:
+    """Recompute the test plan's score, the run's other test plans' and every recent one
+    stored on the target; fail on any field that differs, skip when the target gives no way
+    to find the plans."""
     profile = probe.profile
     columns = {str(row[0]) for row in probe.run("plans_columns", evidence).rows}
     unlinked = why_plans_cannot_be_found(columns, profile.plan_columns)
@@ -340,7 +346,9 @@ def verify_stored_scores(probe: DatabaseProbe, evidence: Evidence, test_job_id: 
             f"{unlinked}: the suite cannot find the plan each job produced, so stored scores "
             "cannot be recomputed and their correctness is not verified"
         )
-    result = probe.run("recent_scored_plans", None, (RECOMPUTE_CAP, test_job_id))
+    result = probe.run(
+        "recent_scored_plans", None, (RECOMPUTE_CAP, sorted({test_job_id, *run_job_ids}))
+    )
     started = time.perf_counter()
     outcome = audit(stored_jobs(result.as_dicts()))
     recompute_ms = (time.perf_counter() - started) * 1000
@@ -404,7 +412,7 @@ def _record(
     evidence.note(
         "fixed-weight-v1 recomputed from the stored plans",
         jobs=f"the {RECOMPUTE_CAP} most recent completed jobs of the last hour at most "
-        f"(the cap), and the test plan: {outcome.listed} listed",
+        f"(the cap), and every test plan of this run: {outcome.listed} listed",
         recomputed=len(outcome.compared),
         differing=len(outcome.mismatched),
         without_scoring_not_recomputed=len(outcome.unscored),

@@ -12,7 +12,7 @@ WITH listed AS (
    ORDER BY "createdAt" DESC
    LIMIT %s)
   UNION
-  SELECT "jobId" FROM plan_jobs WHERE "jobId" = %s AND status = 'completed'
+  SELECT "jobId" FROM plan_jobs WHERE "jobId" = ANY(%s) AND status = 'completed'
 ),
 jobs AS (
   SELECT j."jobId", j."userId", j."requestData", j."createdAt",

@@ -1,6 +1,6 @@
 -- Everything recomputing the stored scores needs, in one query: the jobs of the runbook's
 -- scoring query (completed in the last hour, newest first; up to the cap given, not its 10),
--- plus the suite's own test plan whatever its age, each with the request it answered, its stored
+-- plus the suite's own test plans (the ids given) whatever their age, each with the request it answered, its stored
 -- scoring and the plan stored for it. The plan is read only where there is scoring to check;
 -- plan_found tells a job without a plans row from one without scoring.
 WITH listed AS (
@@ -11,7 +11,7 @@ WITH listed AS (
    ORDER BY created_at DESC
    LIMIT %s)
   UNION
-  SELECT job_id FROM plan_jobs WHERE job_id = %s AND status = 'completed'
+  SELECT job_id FROM plan_jobs WHERE job_id::text = ANY(%s) AND status = 'completed'
 )
 SELECT j.job_id,
   j.request_data,
