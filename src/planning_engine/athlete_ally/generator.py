@@ -118,6 +118,7 @@ class DeployedGenerator:
         self.running = 0
         self.cached_plan: dict[str, Any] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._scoring_turn = asyncio.Lock()
 
     def publish(self, event: dict[str, Any]) -> None:
         """The 202 is sent; the consumer picks the event up after the pick-up delay."""
@@ -191,7 +192,11 @@ class DeployedGenerator:
             return
         result: dict[str, Any] | None = None
         if self._scoring_enabled():
-            payload = scoring.score_plan(plan_to_score(plan, self.faults), event)
+            async with self._scoring_turn:
+                # The service generates one plan at a time per process, so no two of its plans
+                # are scored in the same millisecond: evaluatedAt is what links a job to its plan.
+                payload = scoring.score_plan(plan_to_score(plan, self.faults), event)
+                await asyncio.sleep(0.002)
             corrupt_scoring(payload, self.faults)
             plan["scoring"] = payload
             result = {"scoring": payload}

@@ -302,11 +302,13 @@ def why_plans_cannot_be_found(
     return None
 
 
-def failure_message(outcome: Audit) -> str:
-    """The mismatches as a person reads them: how many, then the first job's differences as far
-    as MESSAGE_BUDGET allows, and how many more there are in the evidence."""
+def failure_message(outcome: Audit, first: str | None = None) -> str:
+    """The mismatches as a person reads them: how many, then one job's differences (the job
+    `first`, the run's test plan, where it differs; else the newest) as far as MESSAGE_BUDGET
+    allows, and how many more there are in the evidence."""
     mismatched = outcome.mismatched
-    job_id, differences = next(iter(mismatched.items()))
+    job_id = first if first in mismatched else next(iter(mismatched))
+    differences = mismatched[job_id]
     head = (
         f"{len(mismatched)} of {len(outcome.compared)} stored score(s) differ from "
         f"fixed-weight-v1 recomputed from the stored plan and request: job {job_id}: "
@@ -362,7 +364,7 @@ def verify_stored_scores(
             "persistence",
         )
     if outcome.mismatched:
-        fail(failure_message(outcome), "scorer")
+        fail(failure_message(outcome, test_job_id), "scorer")
     if outcome.unsure_link:
         job_id, why = next(iter(outcome.unsure_link.items()))
         pytest.skip(
