@@ -12,3 +12,7 @@ Feature: API security
   Scenario: One user cannot read another user's job
     Given a test plan has been generated through the API
     Then another user reading that job is refused
+
+  Scenario: Tokens forged without the signing key are rejected
+    Given a test plan has been generated through the API
+    Then reading it with a token signed with another key or unsigned is rejected with 401

@@ -11,6 +11,7 @@ from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
 from readiness.plugin import ScenarioState
+from readiness.runbook.forged_tokens import NotAJwt, forged_tokens
 from readiness.runbook.payload_diff import differences
 from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
@@ -148,6 +149,25 @@ def generate_without_token(api: PlanningApi, target: Target, evidence: Evidence)
 def read_without_token(api: PlanningApi, evidence: Evidence) -> None:
     response = api.job(str(uuid.uuid4()), None, evidence)
     expect(response.status_code == 401, found=response.status_code, expected=401, fix="security")
+
+
+@then("reading it with a token signed with another key or unsigned is rejected with 401")
+def forged_tokens_refused(api: PlanningApi, target: Target, job: Job, evidence: Evidence) -> None:
+    """What an attacker can make without the key, from the test user's own token."""
+    try:
+        forged = forged_tokens(target.token)
+    except NotAJwt:
+        pytest.skip("the test user's token is not a JWT: there are no claims to forge one from")
+    answers = {
+        kind: api.job(job["jobId"], token, evidence).status_code for kind, token in forged.items()
+    }
+    accepted = {kind: status for kind, status in answers.items() if status != 401}
+    expect(
+        not accepted,
+        found=f"forged tokens answered {accepted}",
+        expected="401 for each",
+        fix="security",
+    )
 
 
 @then("another user reading that job is refused")

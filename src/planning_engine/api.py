@@ -199,6 +199,8 @@ def create_app(
 
     # "no_auth" rehearses an API deployed without authentication: no token means anonymous.
     allow_anonymous = "no_auth" in settings.faults
+    # "no_signature_check" rehearses one that reads tokens without checking who signed them.
+    verify_signature = "no_signature_check" not in settings.faults
     app.add_middleware(
         RequestGuard,
         jwt_secret=settings.jwt_secret,
@@ -206,6 +208,7 @@ def create_app(
         body_timeout_s=settings.body_timeout_s,
         max_token_ttl_s=settings.max_token_ttl_s,
         allow_anonymous=allow_anonymous,
+        verify_signature=verify_signature,
     )
 
     def current_user(
@@ -222,6 +225,7 @@ def create_app(
             settings.jwt_secret,
             settings.max_token_ttl_s,
             allow_anonymous,
+            verify_signature,
         )
 
     User = Annotated[str, Depends(current_user)]

@@ -56,7 +56,13 @@ WORKER_FAULTS = {
     "stored_plan_altered",
     "plan_scoring_dropped",
 }
-API_FAULTS = {"no_auth", "no_ownership_check", "scoring_not_persisted", "scoring_response_differs"}
+API_FAULTS = {
+    "no_auth",
+    "no_ownership_check",
+    "no_signature_check",
+    "scoring_not_persisted",
+    "scoring_response_differs",
+}
 # The athlete-ally service's own defects (DEPLOYED_API_ATHLETE_ALLY.md §10), in its API profile:
 # every job failing with no errorData (D3), jobs left queued by a plan-cache hit (D5), a burst
 # stranded in the in-memory queue (D6), /health 503 from a closed placeholder connection (D4).

@@ -37,7 +37,11 @@ class AuthFailure(Exception):
 
 
 def authenticate(
-    authorization: str | None, secret: str, max_ttl_s: float, allow_anonymous: bool
+    authorization: str | None,
+    secret: str,
+    max_ttl_s: float,
+    allow_anonymous: bool,
+    verify_signature: bool = True,
 ) -> str:
     """The subject of the request's bearer token, parsed like FastAPI's HTTPBearer (so the
     middleware and the route dependency agree); ANONYMOUS when the `no_auth` fault allows it."""
@@ -48,7 +52,7 @@ def authenticate(
             return ANONYMOUS
         raise AuthFailure(TOKEN_REQUIRED)
     try:
-        return verify_token(credentials, secret, max_ttl_s)
+        return verify_token(credentials, secret, max_ttl_s, verify_signature)
     except Unauthorized:
         raise AuthFailure(TOKEN_INVALID) from None
 
@@ -93,6 +97,7 @@ class RequestGuard:
         body_timeout_s: float,
         max_token_ttl_s: float,
         allow_anonymous: bool = False,
+        verify_signature: bool = True,
     ) -> None:
         self.app = app
         self.jwt_secret = jwt_secret
@@ -100,6 +105,7 @@ class RequestGuard:
         self.body_timeout_s = body_timeout_s
         self.max_token_ttl_s = max_token_ttl_s
         self.allow_anonymous = allow_anonymous
+        self.verify_signature = verify_signature
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,6 +143,7 @@ class RequestGuard:
                     self.jwt_secret,
                     self.max_token_ttl_s,
                     self.allow_anonymous,
+                    self.verify_signature,
                 )
             except AuthFailure as failure:
                 await _refuse(

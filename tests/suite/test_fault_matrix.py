@@ -554,6 +554,14 @@ FAULTS = [
         # re-seeding the unchanged library writes nothing here, so its dry run is not refused
         athlete_ally=Variant(fails=READ_ONLY - {"test_reseeding_the_library_would_change_nothing"}),
     ),
+    Fault(
+        "tokens accepted without their signature checked",
+        "API security",
+        frozenset({"test_tokens_forged_without_the_signing_key_are_rejected"}),
+        "require a valid bearer token",
+        engine_env={"PLANNING_ENGINE_FAULTS": "no_signature_check"},
+        cause="forged tokens answered {'signed with another key': 200, 'unsigned (alg none)': 200}",
+    ),
     # performance
     Fault(
         "runbook query slower than the SLA",

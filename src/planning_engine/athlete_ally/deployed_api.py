@@ -105,7 +105,9 @@ def create_deployed_app(settings: ServiceSettings) -> FastAPI:
         try:
             if scheme.lower() != "bearer" or not token or " " in token.strip():
                 raise Unauthorized("malformed header")
-            request.state.user = verify_athlete_ally_token(token.strip(), settings.jwt_secret)
+            request.state.user = verify_athlete_ally_token(
+                token.strip(), settings.jwt_secret, "no_signature_check" not in settings.faults
+            )
         except Unauthorized:
             return _json(401, {"error": "unauthorized", "message": "Authentication required"})
         if limiter is not None and request.url.path.startswith("/api/v1/plans/"):

@@ -210,6 +210,10 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ChecklistItem(
             "Jobs are private to their user", ("One user cannot read another user's job",)
         ),
+        ChecklistItem(
+            "Forged tokens (another key, alg none) are rejected",
+            ("Tokens forged without the signing key are rejected",),
+        ),
     ),
     "Rollback Procedures (drills)": (
         ChecklistItem(
