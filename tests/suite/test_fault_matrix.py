@@ -105,6 +105,7 @@ LIBRARY_EMPTY = (
     | {
         "test_every_audited_movement_is_in_the_library",
         "test_one_user_cannot_read_another_users_job",
+        "test_tokens_forged_without_the_signing_key_are_rejected",
         "test_the_application_log_shows_no_errors",
     }
 )
@@ -158,6 +159,7 @@ READ_ONLY = SCORED_PLAN | {
     "test_the_database_user_has_the_permissions_the_runbook_lists",
     "test_reseeding_the_library_would_change_nothing",
     "test_one_user_cannot_read_another_users_job",
+    "test_tokens_forged_without_the_signing_key_are_rejected",
     "test_requests_without_a_token_are_rejected",
     "test_no_scoring_calculation_has_failed",
 }
@@ -499,7 +501,11 @@ FAULTS = [
     Fault(
         "jobs stay queued (no worker)",
         "test plans complete",
-        SCORED_PLAN | {"test_one_user_cannot_read_another_users_job"},
+        SCORED_PLAN
+        | {
+            "test_one_user_cannot_read_another_users_job",
+            "test_tokens_forged_without_the_signing_key_are_rejected",
+        },
         "plan workers are running",
         suite_env={"PLANNING_JOB_DEADLINE_S": "1"},
         workers=0,
@@ -512,6 +518,7 @@ FAULTS = [
         SCORED_PLAN
         | {
             "test_one_user_cannot_read_another_users_job",
+            "test_tokens_forged_without_the_signing_key_are_rejected",
             "test_the_application_log_shows_no_errors",
         },
         "read the engine's error for them",
@@ -521,7 +528,11 @@ FAULTS = [
     Fault(
         "job completes without resultData",
         "test plans complete",
-        SCORED_PLAN | {"test_one_user_cannot_read_another_users_job"},
+        SCORED_PLAN
+        | {
+            "test_one_user_cannot_read_another_users_job",
+            "test_tokens_forged_without_the_signing_key_are_rejected",
+        },
         "plan workers are running",
         engine_env={"PLANNING_ENGINE_FAULTS": "empty_result"},
         cause="completed with resultData None",
