@@ -12,7 +12,7 @@ from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
 from readiness.plugin import ScenarioState
 from readiness.runbook.forged_tokens import NotAJwt, forged_tokens
-from readiness.runbook.payload_diff import differences
+from readiness.runbook.persisted_scoring import check_scoring_persisted
 from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
 from readiness.runbook.scoring_drill import ScoringRollbackDrill
@@ -76,35 +76,7 @@ def response_has_scoring(job: Job) -> None:
 
 @then("the scoring stored for the job equals the scoring in the API response")
 def scoring_persisted(database: DatabaseProbe, job: Job, evidence: Evidence) -> None:
-    returned = scoring_of(job)
-    stored = database.run("stored_scoring", evidence, (job["jobId"],)).scalar()
-    expect(
-        stored is not None,
-        found="plan_jobs.result_data has no scoring",
-        expected="the scoring returned by the API",
-        fix="persistence",
-    )
-    differing = differences(stored, returned)
-    expect(
-        not differing,
-        found=f"the stored scoring differs at {'; '.join(differing[:5])}",
-        expected="the scoring the API returned",
-        fix="contract",
-    )
-    in_plan = database.run("stored_plan_scoring", evidence, {"job_id": job["jobId"]}).scalar()
-    expect(
-        in_plan is not None,
-        found=f"the plan stored for job {job['jobId']} carries no scoring (plans.content)",
-        expected="plans.content.scoring equal to the job's",
-        fix="persistence",
-    )
-    differing = differences(in_plan, returned)
-    expect(
-        not differing,
-        found=f"plans.content.scoring differs at {'; '.join(differing[:5])}",
-        expected="the scoring the API returned",
-        fix="persistence",
-    )
+    check_scoring_persisted(database, job["jobId"], scoring_of(job), evidence)
 
 
 @then("the scoring payload passes the contract validator")
