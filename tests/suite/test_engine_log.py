@@ -97,3 +97,22 @@ def test_a_line_the_suite_cannot_parse_is_text_never_an_error_of_the_suite(
     entries = EngineLog(path=path).entries()
     assert all(isinstance(e["message"], str) for e in entries)
     assert entries[-1]["message"] == "after it"
+
+
+def test_the_prefixes_a_log_command_adds_are_not_part_of_the_line(tmp_path: Path) -> None:
+    """`kubectl logs --timestamps --prefix` and `docker logs -t` put these before each line."""
+    plain = EngineLog(path=DEPLOYED_LOG).entries()
+    prefixed = tmp_path / "prefixed.log"
+    prefixed.write_text(
+        "".join(
+            f"[pod/planning-engine-7d9/engine] 2026-12-03T08:06:47.828123456Z {line}\n"
+            for line in DEPLOYED_LOG.read_text().splitlines()
+        )
+    )
+    assert EngineLog(path=prefixed).entries() == plain
+    docker = tmp_path / "docker.log"
+    docker.write_text(
+        "2026-12-03T08:06:47+00:00 { jobId: 'j1', scoring: 0.5 } Applied fixed-weight scoring to plan candidate\n"
+    )
+    (entry,) = EngineLog(path=docker).entries()
+    assert (entry["jobId"], entry["scoring"]) == ("j1", 0.5)

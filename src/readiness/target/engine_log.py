@@ -6,7 +6,8 @@ run itself caused.
 Every line becomes an entry with a `message` and a `level`, whatever its format: the reference
 engine's JSON (`message`), pino's JSON (`msg`, numeric levels), a logger's JSON (`msg`, a
 `context` object) and plain text, whose leading Node-style object (`{ jobId: '…', scoring:
-0.89 } Applied …`, on one line or several) gives its fields. A line the suite cannot parse is
+0.89 } Applied …`, on one line or several) gives its fields, after any prefix the log command
+adds (`kubectl logs --timestamps --prefix`, `docker logs -t`). A line the suite cannot parse is
 text, never an error of the suite.
 """
 
@@ -29,6 +30,11 @@ ERROR_LEVELS = ("error", "critical", "fatal")
 _PLAIN_ERROR = re.compile(r"\b(error|errors|exception|fatal|failed|failure)\b", re.IGNORECASE)
 _NODE_FIELD = re.compile(r"(\w+):\s*('(?:[^'\\]|\\.)*'|[^,}]+)")
 _NODE_PREFIX = re.compile(r"^\{ (.*?) \} (.*)$")
+# What a log command may put before each line: `kubectl logs --prefix` ([pod/p/c]) and
+# `--timestamps` or `docker logs -t` (an RFC 3339 time).
+_SHIPPER_PREFIX = re.compile(
+    r"^(?:\[[^\]\s]+\] )?(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) )?"
+)
 
 
 def node_fields(text: str) -> dict[str, Any]:
@@ -72,7 +78,8 @@ def parse_lines(lines: list[str]) -> Iterator[dict[str, Any]]:
     """The entries of a log's lines; a Node object printed over several lines (`{`, its
     fields, `} message`) is one entry."""
     block: list[str] | None = None
-    for line in lines:
+    for shipped in lines:
+        line = _SHIPPER_PREFIX.sub("", shipped, count=1)
         if block is not None:
             if line.startswith("}"):
                 entry = _plain_entry(line[1:].strip())
