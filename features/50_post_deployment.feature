@@ -7,26 +7,30 @@ Feature: Post-deployment validation within 1 hour
     Given the staging target is configured
 
   @writes
-  Scenario Outline: The test plan for <experience> athletes training <goal> <days>x a week is valid and scored
+  Scenario Outline: The <weeks>-week test plan for <experience> athletes training <goal> <goal_days> of <available_days> days a week is valid and scored
     Given scoring is expected to be enabled
-    When a test plan is requested for <experience> athletes training <goal> <days>x a week
+    When a test plan is requested for <experience> athletes training <goal> <goal_days> of <available_days> days a week over <weeks> weeks, selected days: <selected_days>
     Then the plan job completes
     And the scoring payload passes the contract validator
 
+    # Together the profiles take every branch of fixed-weight-v1 a generated plan can reach
+    # (tests/engine/test_scorer_branches.py proves it): a goal below, at and above the days
+    # available, fewer days selected than planned, 1 to 7 days a week, each experience level,
+    # plans with and without deload weeks, short, mid-length and long plans.
     Examples:
-      | experience   | goal         | days |
-      | beginner     | strength     | 2    |
-      | beginner     | conditioning | 3    |
-      | beginner     | mobility     | 4    |
-      | intermediate | strength     | 4    |
-      | intermediate | hypertrophy  | 5    |
-      | intermediate | endurance    | 3    |
-      | advanced     | power        | 5    |
-      | advanced     | strength     | 6    |
-      | advanced     | conditioning | 7    |
-      | advanced     | fat_loss     | 4    |
-      | intermediate | general_fitness | 3 |
-      | beginner     | power        | 1    |
+      | experience   | goal            | goal_days | available_days | weeks | selected_days |
+      | beginner     | strength        | 2         | 2              | 12    | none          |
+      | beginner     | conditioning    | 3         | 5              | 8     | none          |
+      | beginner     | mobility        | 5         | 3              | 6     | none          |
+      | intermediate | strength        | 4         | 4              | 12    | none          |
+      | intermediate | hypertrophy     | 5         | 6              | 16    | none          |
+      | intermediate | endurance       | 3         | 5              | 10    | 2             |
+      | advanced     | power           | 5         | 5              | 3     | none          |
+      | advanced     | strength        | 6         | 7              | 12    | none          |
+      | advanced     | conditioning    | 7         | 7              | 24    | none          |
+      | advanced     | fat_loss        | 4         | 2              | 12    | none          |
+      | intermediate | general_fitness | 3         | 3              | 52    | none          |
+      | beginner     | power           | 1         | 1              | 1     | none          |
 
   @readonly
   Scenario Outline: The runbook query for <check> runs within the SLA

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planning_engine import __version__
 from planning_engine.backends import Backend, JobStore, backend_for
+from planning_engine.faults import TOKEN_FAULTS
 from planning_engine.flags import FlagSource, flag_from_environment
 from planning_engine.guard import (
     ANONYMOUS,
@@ -199,8 +200,9 @@ def create_app(
 
     # "no_auth" rehearses an API deployed without authentication: no token means anonymous.
     allow_anonymous = "no_auth" in settings.faults
-    # "no_signature_check" rehearses one that reads tokens without checking who signed them.
-    verify_signature = "no_signature_check" not in settings.faults
+    # "no_signature_check" rehearses one that reads tokens without checking who signed them,
+    # "no_expiry_check" one that accepts them for ever.
+    skipped = settings.faults & TOKEN_FAULTS
     app.add_middleware(
         RequestGuard,
         jwt_secret=settings.jwt_secret,
@@ -208,7 +210,7 @@ def create_app(
         body_timeout_s=settings.body_timeout_s,
         max_token_ttl_s=settings.max_token_ttl_s,
         allow_anonymous=allow_anonymous,
-        verify_signature=verify_signature,
+        skipped_token_checks=skipped,
     )
 
     def current_user(
@@ -225,7 +227,7 @@ def create_app(
             settings.jwt_secret,
             settings.max_token_ttl_s,
             allow_anonymous,
-            verify_signature,
+            skipped,
         )
 
     User = Annotated[str, Depends(current_user)]
@@ -302,6 +304,8 @@ def create_app(
         if body.userId != user:
             return _error(403, "forbidden", "userId must be the token's subject")
         request_data = body.model_dump(exclude_none=True)
+        if "no_idempotency" in settings.faults:  # documents the header, ignores it
+            idempotency_key = None
         async with app.state.pool.connection() as conn:
             job, created = await store.enqueue(conn, user, request_data, idempotency_key)
         if not created and job["request_data"] != request_data:
@@ -322,6 +326,8 @@ def create_app(
             return _error(404, "not_found", "no such job")
         unchecked = user == ANONYMOUS or "no_ownership_check" in settings.faults
         if job["user_id"] != user and not unchecked:
+            if "others_jobs_not_found" in settings.faults:  # healthy: hides that it exists
+                return _error(404, "not_found", "no such job")
             return _error(403, "forbidden", "this job belongs to another user")
         if settings.faults & {"scoring_not_persisted", "scoring_response_differs"}:
             async with app.state.pool.connection() as conn:

@@ -20,15 +20,23 @@ def _contribution_off(payload: Payload) -> None:
     factor["contribution"] = round(factor["contribution"] / 2, 4)
 
 
-def _compliance_0_8(payload: Payload) -> None:
-    """A scorer whose compliance formula is off (0.8x) but which is self-consistent: the
-    contribution and the total follow from the wrong score, so the contract validator passes
-    and only recomputing the score from the plan shows it."""
+def _factor_off(payload: Payload, name: str, scale: float = 0.8) -> None:
+    """A scorer whose formula for one factor is off (`scale` times the right score) but which is
+    self-consistent: the contribution and the total follow from the wrong score, so the contract
+    validator passes and only recomputing the score from the plan shows it."""
     factors = payload["factors"]
-    compliance = factors["compliance"]
-    compliance["score"] = round(compliance["score"] * 0.8, 4)
-    compliance["contribution"] = round(compliance["weight"] * compliance["score"], 4)
+    factor = factors[name]
+    factor["score"] = round(factor["score"] * scale, 4)
+    factor["contribution"] = round(factor["weight"] * factor["score"], 4)
     payload["total"] = round(sum(f["contribution"] for f in factors.values()), 4)
+
+
+def _compliance_0_8(payload: Payload) -> None:
+    _factor_off(payload, "compliance")
+
+
+def _metric(payload: Payload, factor: str, metric: str) -> float:
+    return float(payload["factors"][factor]["metrics"].get(metric) or 0)
 
 
 SCORING_FAULTS: dict[str, Callable[[Payload], None]] = {
@@ -43,6 +51,19 @@ SCORING_FAULTS: dict[str, Callable[[Payload], None]] = {
     # the runbook's own request (4 days) scores right.
     "scorer_wrong_from_5_days": lambda p: (
         _compliance_0_8(p) if (p["metadata"].get("weeklyGoalDays") or 0) >= 5 else None
+    ),
+    # Wrong only where fewer sessions are planned than the goal asks (a goal above the days
+    # available), or only for plans shorter than 8 weeks: shapes the runbook's request never has.
+    "scorer_wrong_below_goal": lambda p: (
+        _factor_off(p, "compliance")
+        if _metric(p, "compliance", "plannedWeeklySessions")
+        < _metric(p, "compliance", "weeklyGoalDays")
+        else None
+    ),
+    "scorer_wrong_short_plans": lambda p: (
+        _factor_off(p, "performance", 1.2)
+        if 0 < _metric(p, "performance", "durationWeeks") < 8
+        else None
     ),
     # The total as a double sum leaves it, unrounded: 0.975 stored as 0.9749999999999999.
     "scoring_unrounded": lambda p: p.update(total=p["total"] - 1e-16),
@@ -60,6 +81,8 @@ API_FAULTS = {
     "no_auth",
     "no_ownership_check",
     "no_signature_check",
+    "no_expiry_check",
+    "no_idempotency",
     "scoring_not_persisted",
     "scoring_response_differs",
 }
@@ -67,7 +90,14 @@ API_FAULTS = {
 # every job failing with no errorData (D3), jobs left queued by a plan-cache hit (D5), a burst
 # stranded in the in-memory queue (D6), /health 503 from a closed placeholder connection (D4).
 DEPLOYED_FAULTS = {"llm_stub", "plan_cache", "queue_stall", "health_503"}
-KNOWN_FAULTS = frozenset(SCORING_FAULTS) | WORKER_FAULTS | API_FAULTS | DEPLOYED_FAULTS
+# Not faults: ways a healthy deployment may differ from this engine, for the suite to accept.
+# Another user's job answered 404, as if it did not exist (it protects the job as 403 does).
+HEALTHY_VARIATIONS = frozenset({"others_jobs_not_found"})
+# Token checks a broken deployment leaves out (planning_engine.auth).
+TOKEN_FAULTS = frozenset({"no_signature_check", "no_expiry_check"})
+KNOWN_FAULTS = (
+    frozenset(SCORING_FAULTS) | WORKER_FAULTS | API_FAULTS | DEPLOYED_FAULTS | HEALTHY_VARIATIONS
+)
 
 
 def corrupt_scoring(payload: Payload, faults: frozenset[str]) -> None:

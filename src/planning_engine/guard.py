@@ -41,7 +41,7 @@ def authenticate(
     secret: str,
     max_ttl_s: float,
     allow_anonymous: bool,
-    verify_signature: bool = True,
+    skipped: frozenset[str] = frozenset(),
 ) -> str:
     """The subject of the request's bearer token, parsed like FastAPI's HTTPBearer (so the
     middleware and the route dependency agree); ANONYMOUS when the `no_auth` fault allows it."""
@@ -52,7 +52,7 @@ def authenticate(
             return ANONYMOUS
         raise AuthFailure(TOKEN_REQUIRED)
     try:
-        return verify_token(credentials, secret, max_ttl_s, verify_signature)
+        return verify_token(credentials, secret, max_ttl_s, skipped)
     except Unauthorized:
         raise AuthFailure(TOKEN_INVALID) from None
 
@@ -97,7 +97,7 @@ class RequestGuard:
         body_timeout_s: float,
         max_token_ttl_s: float,
         allow_anonymous: bool = False,
-        verify_signature: bool = True,
+        skipped_token_checks: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.jwt_secret = jwt_secret
@@ -105,7 +105,7 @@ class RequestGuard:
         self.body_timeout_s = body_timeout_s
         self.max_token_ttl_s = max_token_ttl_s
         self.allow_anonymous = allow_anonymous
-        self.verify_signature = verify_signature
+        self.skipped_token_checks = skipped_token_checks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -143,7 +143,7 @@ class RequestGuard:
                     self.jwt_secret,
                     self.max_token_ttl_s,
                     self.allow_anonymous,
-                    self.verify_signature,
+                    self.skipped_token_checks,
                 )
             except AuthFailure as failure:
                 await _refuse(

@@ -291,7 +291,7 @@ _HALVED = "No microcycles or sessions: performance halved"
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _safety(sessions: int, high: int, days: int, deloads: int) -> Factor:
-    if not sessions:
+    if not sessions:  # unreachable from a generated plan
         metrics: dict[str, int | float] = {
             "totalSessions": 0,
             "highIntensityRatio": 0,
@@ -332,7 +332,7 @@ def _work_out_compliance(
     availability: int | float | None,
 ) -> Factor:
     target = selected if selected is not None else goal if goal is not None else availability
-    if target is None:
+    if target is None:  # unreachable from a generated plan
         target = planned
     shown = round4(planned)
     metrics: dict[str, int | float] = {
@@ -341,12 +341,12 @@ def _work_out_compliance(
     }
     if availability is not None:
         metrics["availabilityDays"] = availability
-    if not target > 0:
+    if not target > 0:  # unreachable from a generated plan
         metrics["deviation"] = 0
         return _factor(_COMPLIANCE, 0.8, [_NO_TARGET], metrics)
     deviation = abs(planned - target)
     metrics["deviation"] = round4(deviation)
-    if planned == 0:
+    if planned == 0:  # unreachable from a generated plan
         reason = f"No sessions are scheduled against a goal of {target:g} day(s) a week"
         return _factor(_COMPLIANCE, 0.0, [reason], metrics)
     score = 1 - (deviation / (target if target > 1 else 1)) * 0.75
@@ -367,7 +367,7 @@ def _work_out_performance(
     if phases > 0:
         score = 0.45 + (0.2 if phases >= 4 else phases * 0.05)  # min(0.2, phases * 0.05)
         reasons = [f"{phases} progression phase(s) structure the plan"]
-    else:
+    else:  # unreachable from a generated plan
         score = 0.45
         reasons = [_NO_PHASES]
     if variety >= 3:
@@ -381,7 +381,7 @@ def _work_out_performance(
             f"{variety} distinct intensit{'y' if variety == 1 else 'ies'}: little variety"
         )
     metrics: dict[str, int | float] = {"progressionPhases": phases, "intensityVariety": variety}
-    if duration is None:
+    if duration is None:  # unreachable from a generated plan
         reasons.append(_NO_DURATION)
     else:
         metrics["durationWeeks"] = duration
@@ -393,7 +393,7 @@ def _work_out_performance(
             reasons.append(f"{duration:g}-week duration supports partial adaptation")
         else:
             reasons.append(f"{duration:g}-week duration is short for adaptation")
-    if halved:
+    if halved:  # unreachable from a generated plan
         score *= 0.5
         reasons.append(_HALVED)
     return _factor(_PERFORMANCE, score, reasons, metrics)

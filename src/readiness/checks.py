@@ -40,6 +40,10 @@ FIXES = {
     "token": "check that PLANNING_API_TOKEN (or STAGING_TOKEN) is a valid, unexpired token of "
     "this staging's test user",
     "security": "the API must require a valid bearer token and check job ownership",
+    "token_claims": "the API must check each token's expiry, and its audience and issuer where "
+    "tokens carry them, not only its signature",
+    "idempotency": "the API must answer a repeated Idempotency-Key with the job it already "
+    "created: a client retrying after a timeout otherwise gets a second plan",
     "performance": "check the indexes of the tables the query reads (movement_library: name, "
     "status; plan_jobs: status, created_at) and the database load (runbook Success Criteria: "
     "No performance regressions)",

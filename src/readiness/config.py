@@ -47,6 +47,9 @@ class SuiteConfig:
     database_url: str | None = field(repr=False)
     api_token: str | None = field(default=None, repr=False)
     second_token: str | None = field(default=None, repr=False)
+    # The staging's token signing key (PLANNING_JWT_SECRET): lets the security scenarios try
+    # expired tokens and tokens for another audience or issuer. Never shown.
+    signing_key: str | None = field(default=None, repr=False)
     log_file: Path | None = None
     log_command: str | None = None
     scoring_expected: bool = True
@@ -315,6 +318,7 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
         database_url=database_url if api_url else None,
         api_token=token if api_url else None,
         second_token=_second_token(env, token) if api_url else None,
+        signing_key=(env.get("PLANNING_JWT_SECRET") or None) if api_url else None,
         log_file=_log_file(env) if api_url else None,
         log_command=(env.get("PLANNING_ENGINE_LOG_COMMAND") or None) if api_url else None,
         scoring_expected=scoring_expected,

@@ -28,7 +28,7 @@ from readiness.config import (
     read_config,
 )
 from readiness.evidence import Evidence
-from readiness.expectations import profile_request
+from readiness.expectations import example_request
 from readiness.report.inventory import item_key
 from readiness.report.plugin import (
     SELECTED_OUTPUT,
@@ -68,6 +68,8 @@ MARKERS = {
     "rollback": "runbook Rollback Procedures (drills)",
     "troubleshooting": "runbook Troubleshooting: each path ends in a message naming the fix",
     "security": "API access control",
+    "hardening": "beyond the runbook, needs what a target may not give (signing key, header"
+    " support): a failure is NO-GO, not running it informs",
     "readonly": "reads the target only",
     "writes": "writes to the target, idempotently or additively (seeding, test plans)",
     "destructive": "destroys target data (rollback drills): embedded target or --allow-destructive only",
@@ -145,11 +147,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     )
     rows = [getattr(item, "callspec", None) for item in session.items]
     examples = [row.params.get("_pytest_bdd_example", {}) for row in rows if row is not None]
-    session.config.stash[PROFILES_KEY] = [
-        profile_request(e["experience"], e["goal"], int(e["days"]))
-        for e in examples
-        if {"experience", "goal", "days"} <= set(e)
-    ]
+    requests = [example_request(example) for example in examples]
+    session.config.stash[PROFILES_KEY] = [request for request in requests if request]
 
 
 @pytest.hookimpl(tryfirst=True)

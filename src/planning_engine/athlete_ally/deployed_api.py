@@ -34,6 +34,7 @@ from planning_engine.athlete_ally.deployed_metrics import DeployedMetrics
 from planning_engine.athlete_ally.generator import DeployedGenerator, plan_event
 from planning_engine.athlete_ally.rate_limit import GatewayLimiter
 from planning_engine.auth import Unauthorized, verify_athlete_ally_token
+from planning_engine.faults import TOKEN_FAULTS
 from planning_engine.settings import ServiceSettings
 
 UNAUTHENTICATED_PATHS = frozenset({"/health", "/metrics", "/api/health", "/api/v1/health"})
@@ -106,7 +107,7 @@ def create_deployed_app(settings: ServiceSettings) -> FastAPI:
             if scheme.lower() != "bearer" or not token or " " in token.strip():
                 raise Unauthorized("malformed header")
             request.state.user = verify_athlete_ally_token(
-                token.strip(), settings.jwt_secret, "no_signature_check" not in settings.faults
+                token.strip(), settings.jwt_secret, settings.faults & TOKEN_FAULTS
             )
         except Unauthorized:
             return _json(401, {"error": "unauthorized", "message": "Authentication required"})

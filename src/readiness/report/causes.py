@@ -39,6 +39,8 @@ TITLES = {
     "scorer": "stored scores differ from fixed-weight-v1 recomputed from their plans",
     "persistence": "scoring is not stored as the API returns it",
     "security": "the API does not protect jobs",
+    "token_claims": "the API accepts expired tokens or tokens meant for others",
+    "idempotency": "a retried plan request creates a second job",
     "performance": "runbook queries are slower than the SLA",
     "logs": "the engine log has errors",
     "imports": "movement imports have failed",

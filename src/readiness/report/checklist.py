@@ -17,7 +17,8 @@ class ChecklistItem:
 
 
 PLAN_OUTLINE = (
-    "The test plan for <experience> athletes training <goal> <days>x a week is valid and scored"
+    "The <weeks>-week test plan for <experience> athletes training <goal> <goal_days> of"
+    " <available_days> days a week is valid and scored"
 )
 SLA_OUTLINE = "The runbook query for <check> runs within the SLA"
 # Not a runbook line: the runbook validates scoring by shape, which a consistently wrong scorer
@@ -213,6 +214,16 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ChecklistItem(
             "Forged tokens (another key, alg none) are rejected",
             ("Tokens forged without the signing key are rejected",),
+        ),
+        ChecklistItem(
+            "Expired tokens and tokens for another audience or issuer are rejected",
+            ("Expired tokens and tokens for another audience or issuer are rejected",),
+            False,
+        ),
+        ChecklistItem(
+            "A retried request (same Idempotency-Key) creates one job",
+            ("A retried plan request with the same Idempotency-Key creates one job",),
+            False,
         ),
     ),
     "Rollback Procedures (drills)": (

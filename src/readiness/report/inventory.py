@@ -13,9 +13,10 @@ from typing import Any
 
 from pytest_bdd.parser import FeatureParser
 
-# Rehearsals, rollback drills and troubleshooting paths inform; every other scenario is a
-# readiness criterion.
-INFORMATIVE_TAGS = frozenset({"rehearsal", "rollback", "troubleshooting"})
+# Rehearsals, rollback drills, troubleshooting paths and hardening checks (beyond the runbook,
+# needing what a target may not give) inform; every other scenario is a readiness criterion. A
+# failed informative scenario is still NO-GO: only one that could not run does not block GO.
+INFORMATIVE_TAGS = frozenset({"rehearsal", "rollback", "troubleshooting", "hardening"})
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
-"""Tokens an attacker can make without the signing key, from the test user's own token.
+"""Tokens an attacker tries, made from the test user's own token.
 
-The API must refuse each with 401: the same claims signed with another key (a key guessed or
-leaked from elsewhere), and the same claims unsigned (`alg: none`), which a verifier that reads
-the algorithm from the token itself would accept.
+Without the signing key: the same claims signed with another key (a key guessed or leaked from
+elsewhere), and the same claims unsigned (`alg: none`), which a verifier that reads the algorithm
+from the token itself would accept. With the key (a token leaked after its time, or minted for
+another service that shares the key): the same claims expired, and for another audience or
+issuer where the token names one. The API must refuse each with 401.
 """
 
 import base64
 import json
 import secrets
+import time
 
 import jwt
 
@@ -43,3 +46,28 @@ def forged_tokens(token: str) -> dict[str, str]:
         ),
         "unsigned (alg none)": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.",
     }
+
+
+GENUINE = "re-signed with the key, unchanged"
+
+
+def resigned_tokens(token: str, key: str) -> dict[str, str]:
+    """The test user's claims signed with `key`: first unchanged (`GENUINE`, which the API must
+    accept, or the key is not the one it checks with), then expired an hour ago, and with another
+    audience and issuer where the token has them. Raises NotAJwt for an opaque token."""
+    claims, header = _claims_and_header(token)
+    algorithm = str(header.get("alg", "HS256"))
+    if not algorithm.startswith("HS"):
+        algorithm = "HS256"
+    now = int(time.time())
+    lifetime = 3600
+    fresh = {**claims, "iat": now, "exp": now + lifetime}
+    variants: dict[str, dict[str, object]] = {
+        GENUINE: fresh,
+        "expired an hour ago": {**claims, "iat": now - 2 * lifetime, "exp": now - lifetime},
+    }
+    if "aud" in claims:
+        variants["for another audience"] = {**fresh, "aud": "another-audience"}
+    if "iss" in claims:
+        variants["from another issuer"] = {**fresh, "iss": "another-issuer"}
+    return {kind: jwt.encode(body, key, algorithm=algorithm) for kind, body in variants.items()}

@@ -6,9 +6,11 @@ the run's budget: a 429 makes the run longer, never a finding, unless the budget
 Bearer tokens go in the request headers only; evidence keeps bodies, never headers.
 """
 
+import json
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -57,6 +59,19 @@ class JobNotFinished(ReadinessFailure):
         super().__init__(f"{self.problem}: {FIXES['jobs']}", "jobs")
 
 
+T = TypeVar("T")
+CONCURRENT_REQUESTS = 8  # at most this many requests of the suite in flight at once
+
+
+def at_once(call: Callable[[Any], T], items: Sequence[Any]) -> list[T]:
+    """`call` on each item, concurrently (the API client is shared: httpx's is thread-safe),
+    results in the items' order; the first failure is raised once all have ended."""
+    if len(items) <= 1:
+        return [call(item) for item in items]
+    with ThreadPoolExecutor(min(CONCURRENT_REQUESTS, len(items))) as pool:
+        return list(pool.map(call, items))
+
+
 class JobBatch:
     """Jobs requested together: polled in the same rounds, whichever of them is awaited."""
 
@@ -66,8 +81,10 @@ class JobBatch:
         self.states: dict[str, tuple[Any, Any]] = {}  # job -> (status, progress) last seen
 
     def poll_others(self, api: "PlanningApi", token: str, awaited: str) -> None:
-        for job_id in sorted(self.outstanding - {awaited}):
-            job, status = api.poll(job_id, token)
+        others = sorted(self.outstanding - {awaited})
+        for job_id, (job, status) in zip(
+            others, at_once(lambda job_id: api.poll(job_id, token), others), strict=True
+        ):
             self.states[job_id] = (status, job.get("progress") if isinstance(job, dict) else None)
             if status in FINAL_STATUSES:
                 self.outstanding.discard(job_id)
@@ -155,12 +172,13 @@ class PlanningApi:
         token: str | None = None,
         body: Any = None,
         record: bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One call; a 429 is waited out (Retry-After, within the run's budget) and repeated."""
         started = time.perf_counter()
         while True:
             self._pace(path)
-            response = self._send(method, path, token, body)
+            response = self._send(method, path, token, body, headers)
             if response.status_code != 429:
                 break
             self._wait_out(path, response)
@@ -176,7 +194,14 @@ class PlanningApi:
             )
         return response
 
-    def _send(self, method: str, path: str, token: str | None, body: Any) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         """One exchange. A refused or reset connection, or a gateway's 502-504, is a restart
         until it has lasted `down_after_s`: waited out with a backoff, within the run's budget.
         An API down longer, unresolvable, or timing out twice in a row is not asked again in
@@ -188,7 +213,7 @@ class PlanningApi:
                 fail(self._down, "api")
             self.budget.check(f"{method} {path} on the planning API")
             try:
-                response = self._exchange(method, path, token, body)
+                response = self._exchange(method, path, token, body, headers)
             except httpx.TransportError as error:
                 if _unresolvable(error):
                     self._down = self._unreachable(error)
@@ -207,8 +232,18 @@ class PlanningApi:
             pause = min(next(backoff, RECONNECT_BACKOFF_S[-1]), max(0.0, self.budget.remaining()))
             time.sleep(pause)  # a restarting service: nothing to poll but the service itself
 
-    def _exchange(self, method: str, path: str, token: str | None, body: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        body: Any,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        headers = {
+            **(extra_headers or {}),
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        }
         timeout = self.budget.cap(self.timeout_s)
         try:
             response = self._client.request(
@@ -274,9 +309,28 @@ class PlanningApi:
         self.rate_limited_s += seconds
 
     def generate(
-        self, body: dict[str, Any], token: str | None, evidence: Evidence | None
+        self,
+        body: dict[str, Any],
+        token: str | None,
+        evidence: Evidence | None,
+        idempotency_key: str | None = None,
     ) -> httpx.Response:
-        return self.request("POST", self.routes.generate_path, evidence, token, body)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self.request(
+            "POST", self.routes.generate_path, evidence, token, body, headers=headers
+        )
+
+    def documents(self, name: str, token: str) -> bool | None:
+        """Whether the API's OpenAPI document names `name` (a header, a field); None where the
+        API serves no such document."""
+        response = self.request("GET", "/openapi.json", None, token)
+        if response.status_code != 200:
+            return None
+        try:
+            document = response.json()
+        except ValueError:
+            return None
+        return name.lower() in json.dumps(document).lower()
 
     def job(
         self, job_id: str, token: str | None, evidence: Evidence | None, record: bool = True

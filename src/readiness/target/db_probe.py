@@ -14,6 +14,8 @@ session as Postgres shows it; once a lock was found held, later queries wait onl
 
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,13 @@ class QueryResult:
         return self.rows[0][0] if self.rows else None
 
 
+def _server_ms(row: tuple[Any, ...] | None) -> float:
+    """Planning plus execution time of an EXPLAIN (ANALYZE, FORMAT JSON) result."""
+    assert row is not None
+    plan = row[0][0]
+    return float(plan.get("Planning Time", 0.0)) + float(plan["Execution Time"])
+
+
 class DriftUnknown(Exception):
     """Planning the runbook's SQL failed for another reason than the schema (a lock held, a
     timeout): whether it drifts is not known, and the page says so rather than "no drift"."""
@@ -93,10 +102,7 @@ class DatabaseProbe:
                     connect_timeout=max(1, round(self.budget.cap(CONNECT_TIMEOUT_S))),
                     application_name="stream5-readiness",
                 )
-                self._timeouts_ms = (0, 0)
-                # A schema of `timestamp without time zone` columns holds UTC (Prisma's), which
-                # the runbook's "NOW() - INTERVAL" filters compare in the session's zone.
-                self._conn.execute("SET TIME ZONE 'UTC'")
+                self._timeouts_ms = (0, 0)  # the first query sets them, and the time zone
             except psycopg.Error as error:
                 self._failure = explain_connection_failure(self.dsn, error).cause
                 fail(self._failure, "connection")
@@ -109,25 +115,27 @@ class DatabaseProbe:
         if self._profile_failure is not None:
             fail(*self._profile_failure)
         if self._profile is None:
+            columns = self.schema_columns()  # read once, for the profile and its drift
             if self.forced_profile is not None:
-                self._profile = self._check_forced(load_profile(self.forced_profile))
+                self._profile = self._check_forced(load_profile(self.forced_profile), columns)
             else:
-                self._profile = self._detect()
+                self._profile = self._detect(columns)
             try:
-                self.drift = runbook_drift(self._profile, self.schema_columns(), self._plan_error)
+                self.drift = runbook_drift(self._profile, columns, self._plan_error)
             except DriftUnknown as unknown:
                 self.drift, self.drift_unknown = [], str(unknown)
         return self._profile
 
-    def _stream5_columns(self) -> dict[str, set[str]]:
+    @staticmethod
+    def _stream5_columns(schema: dict[str, set[str]]) -> dict[str, set[str]]:
         """The columns of the tables some profile knows (other tables of the schema aside)."""
         known = {t for name in profile_names() for t in load_profile(name).required_columns}
-        return {t: c for t, c in self.schema_columns().items() if t in known}
+        return {t: c for t, c in schema.items() if t in known}
 
-    def _check_forced(self, forced: SchemaProfile) -> SchemaProfile:
+    def _check_forced(self, forced: SchemaProfile, schema: dict[str, set[str]]) -> SchemaProfile:
         """A profile given by the configuration, unless the schema plainly is another shape:
         that is one cause saying so, not every query failing on a column."""
-        columns = self._stream5_columns()
+        columns = self._stream5_columns(schema)
         if not columns or fit(forced, columns).recognised:
             return forced
         closest = best_fit(columns)
@@ -139,8 +147,8 @@ class DatabaseProbe:
         )
         fail(*self._profile_failure)
 
-    def _detect(self) -> SchemaProfile:
-        columns = self._stream5_columns()
+    def _detect(self, schema: dict[str, set[str]]) -> SchemaProfile:
+        columns = self._stream5_columns(schema)
         if not columns:
             self._profile_failure = (f"no Stream 5 table exists on {self.target}", "schema")
             fail(*self._profile_failure)
@@ -202,9 +210,22 @@ class DatabaseProbe:
         self.budget.check(f"a query on {self.target}")
         self._bound(conn)
         started = time.perf_counter()
-        try:
+        with self._explained_errors():
             cursor = conn.execute(sql, params)
             rows = cursor.fetchall() if cursor.description else []
+        duration_ms = (time.perf_counter() - started) * 1000
+        columns = [c.name for c in cursor.description] if cursor.description else []
+        if evidence is not None:
+            evidence.sql(
+                sql, columns, rows, duration_ms, self.target, query.runbook_sql, self._shape()
+            )
+        return QueryResult(columns, rows, duration_ms)
+
+    @contextmanager
+    def _explained_errors(self) -> Iterator[None]:
+        """A query's failure as the runbook would explain it, by its cause."""
+        try:
+            yield
         except pg_errors.LockNotAvailable:
             self._lock_held = True
             fail(f"{self._blockers()} (a query on {self.target} waited for it)", "lock")
@@ -227,13 +248,6 @@ class DatabaseProbe:
                 f"lost the database at {self.target} ({str(error).strip().splitlines()[0]})",
                 "connection",
             )
-        duration_ms = (time.perf_counter() - started) * 1000
-        columns = [c.name for c in cursor.description] if cursor.description else []
-        if evidence is not None:
-            evidence.sql(
-                sql, columns, rows, duration_ms, self.target, query.runbook_sql, self._shape()
-            )
-        return QueryResult(columns, rows, duration_ms)
 
     def _bound(self, conn: psycopg.Connection) -> None:
         """Set the query's timeouts: the statement's within what is left of the run's budget,
@@ -242,9 +256,12 @@ class DatabaseProbe:
         lock_ms = LOCK_TIMEOUT_AFTER_A_HELD_LOCK_MS if self._lock_held else LOCK_TIMEOUT_MS
         wanted = (statement_ms, min(lock_ms, statement_ms))
         if wanted != self._timeouts_ms:
+            # A schema of `timestamp without time zone` columns holds UTC (Prisma's), which the
+            # runbook's "NOW() - INTERVAL" filters compare in the session's zone: set with the
+            # timeouts, in the same round trip.
             conn.execute(
                 "SELECT set_config('statement_timeout', %s, false), "
-                "set_config('lock_timeout', %s, false)",
+                "set_config('lock_timeout', %s, false), set_config('TimeZone', 'UTC', false)",
                 (f"{wanted[0]}ms", f"{wanted[1]}ms"),
             )
             self._timeouts_ms = wanted
@@ -266,16 +283,37 @@ class DatabaseProbe:
         return self._profile.name if self._profile is not None else ""
 
     def median_ms(self, name: str, evidence: Evidence | None = None) -> float:
-        """The query's median time over TIMED_RUNS runs (the first with its rows as evidence)."""
-        timings = [
-            self.run(name, evidence if run == 0 else None).duration_ms for run in range(TIMED_RUNS)
-        ]
+        """The query's median time in Postgres over TIMED_RUNS runs, with its rows as evidence.
+
+        Timed where it runs (EXPLAIN ANALYZE's planning and execution time), not across the
+        network: a staging far from the QA machine is not a slow database. The query and its
+        timed runs go in one pipeline, one round trip however far the staging is."""
+        query = self.profile.query(name)
+        conn = self._connection()
+        self.budget.check(f"a query on {self.target}")
+        self._bound(conn)
+        started = time.perf_counter()
+        with self._explained_errors():
+            with conn.pipeline():
+                cursor = conn.execute(query.sql)
+                plans = [
+                    conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query.sql}")
+                    for _ in range(TIMED_RUNS)
+                ]
+            rows = cursor.fetchall()
+            timings = [_server_ms(plan.fetchone()) for plan in plans]
+        round_trip_ms = (time.perf_counter() - started) * 1000
         median = statistics.median(timings)
         if evidence is not None:
+            columns = [c.name for c in cursor.description] if cursor.description else []
+            evidence.sql(
+                query.sql, columns, rows, median, self.target, query.runbook_sql, self._shape()
+            )
             evidence.note(
-                f"timings ({TIMED_RUNS} runs)",
+                f"timings in Postgres ({TIMED_RUNS} runs, EXPLAIN ANALYZE)",
                 ms=[round(t, 2) for t in timings],
                 median_ms=round(median, 2),
+                round_trip_ms=round(round_trip_ms, 2),
             )
         return median
 

@@ -43,6 +43,9 @@ class Target:
     controlled: bool
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
     _jwt_secret: str | None = field(default=None, repr=False)
+    # A staging's signing key, given only to try tokens the API must refuse (never to mint
+    # the tokens the suite uses: those are the staging's own).
+    _staging_key: str | None = field(default=None, repr=False)
     _postgres: EmbeddedPostgres | None = field(default=None, repr=False)
     _engines: list[EngineProcess] = field(default_factory=list, repr=False)
     _workdir: Path | None = None
@@ -70,6 +73,11 @@ class Target:
                 user, self._jwt_secret, athlete_ally=self.api_profile == ATHLETE_ALLY_API
             )
         return self._tokens.get(user)
+
+    @property
+    def signing_key(self) -> str | None:
+        """The key the API checks tokens with, where the suite knows it."""
+        return self._jwt_secret or self._staging_key
 
     @property
     def token(self) -> str:
@@ -228,6 +236,7 @@ def connect_staging(config: SuiteConfig) -> Target:
         log=_staging_log(config),
         controlled=False,
         _tokens=tokens,
+        _staging_key=config.signing_key,
         schema_profile=config.schema_profile,
         api_profile=config.api_profile,
     )
