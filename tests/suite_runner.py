@@ -19,6 +19,7 @@ SUITE_VARIABLES = (
     "FEATURE_V1_PLANNING_SCORING",
     "PLANNING_SCHEMA_PROFILE",
     "PLANNING_API_PROFILE",
+    "CI",  # a test that means to run under CI says so
 )
 
 

@@ -176,7 +176,8 @@ def _seed(args: argparse.Namespace) -> int:
         )
     print(
         f"Movement import: total {summary.total}, created {summary.created}, "
-        f"updated {summary.updated}, unchanged {summary.unchanged}, errors {summary.errors}"
+        f"updated {summary.updated}, unchanged {summary.unchanged}, "
+        f"published {summary.published}, errors {summary.errors}"
     )
     return 0
 
@@ -277,10 +278,29 @@ def _serve(args: argparse.Namespace) -> int:
         schema_profile=profile,
         api_profile=args.api_profile,
     )
+    _check_port_free(args.host, args.port)
     with connect(settings.dsn):
         pass  # fail now, with the runbook's fix, rather than on the first request
     serve(settings, args.host, args.port)
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """The address `serve` will listen on, tried first as uvicorn binds it, so that a port in
+    use is one line with its fix rather than uvicorn's own error."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, _, _, _, address = infos[0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}",
+            "stop what serves there, or pass another --port (and --host)",
+        ) from None
 
 
 @command("worker")
@@ -307,17 +327,12 @@ def _token(args: argparse.Namespace) -> int:
 
     from planning_engine.auth import mint_token
     from planning_engine.settings import (
-        JWT_SECRET_VARIABLE,
         MAX_TOKEN_TTL_VARIABLE,
         max_token_ttl_s,
+        signing_secret,
     )
 
-    secret = os.environ.get(JWT_SECRET_VARIABLE, "")
-    if not secret:
-        raise EngineError(
-            f"{JWT_SECRET_VARIABLE} is not set",
-            f"export the secret the engine was started with as {JWT_SECRET_VARIABLE}",
-        )
+    secret = signing_secret()
     longest = max_token_ttl_s()
     if not 0 < args.ttl <= longest:
         # A token the engine would refuse is worse than no token: it fails later, as a 401.
@@ -368,8 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", parents=[common], help="run the HTTP API with in-process workers"
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port (default %(default)s)")
     serve.add_argument(
         "--workers", type=int, help="in-process workers (default PLANNING_WORKERS or 4)"
     )

@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -49,6 +51,26 @@ CACHE_NAME = "stream5-readiness"
 KEEP_TEMPLATES = 3  # clusters kept in the cache (most recently used), e.g. for two checkouts
 # What a stopped cluster still holds of the run that stopped it, and a copy must not inherit.
 _RUN_FILES = ("postmaster.pid", "postmaster.opts", "log", ".handle_pids.json")
+
+
+def load_pgserver() -> ModuleType:
+    """pgserver, its inter-process lock file kept in this project's cache.
+
+    pgserver locks a file in the user's runtime folder, fixed when it is imported; where
+    XDG_RUNTIME_DIR is unset (CI, containers) that is a `runtime-<uid>` folder it leaves in the
+    temp folder, with a warning. Imported with the runtime folder pointed at the cache instead,
+    every process of this project shares one lock file there and leaves nothing in $TMPDIR."""
+    if "pgserver" not in sys.modules and not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = cache_root() / "runtime"
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+        try:
+            import pgserver
+        finally:
+            del os.environ["XDG_RUNTIME_DIR"]
+    import pgserver
+
+    return pgserver
 
 
 def with_database(dsn: str, dbname: str) -> str:
@@ -93,7 +115,7 @@ class EmbeddedPostgres:
         external = os.environ.get(TEST_SERVER_VARIABLE)
         if external:
             return cls(server_dsn=external)
-        import pgserver  # imported lazily: only the embedded mode needs its binaries
+        pgserver = load_pgserver()  # imported lazily: only the embedded mode needs its binaries
 
         owned = None
         if data_dir is None:
@@ -106,7 +128,7 @@ class EmbeddedPostgres:
             elif (data_dir / "PG_VERSION").exists():
                 origin = "existing cluster"
             try:
-                server = pgserver.get_server(data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
+                server = pgserver.get_server(data_dir, cleanup_mode="stop")
             except Exception as error:
                 if not copied:
                     raise
@@ -116,7 +138,7 @@ class EmbeddedPostgres:
                 _clear(data_dir)
                 _forget_template()
                 origin, copied = f"initdb (the template cluster did not start: {error})", False
-                server = pgserver.get_server(data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
+                server = pgserver.get_server(data_dir, cleanup_mode="stop")
         except BaseException:
             if owned is not None:
                 workspace.remove(owned)
@@ -196,6 +218,7 @@ class EmbeddedPostgres:
 
     def pause(self) -> None:
         """Stop the server but keep its data: the outage half of a restart drill."""
+        load_pgserver()
         from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(
@@ -255,15 +278,17 @@ def cache_root() -> Path:
 def template_key() -> tuple[str, dict[str, str]]:
     """A short key naming a template cluster, and what went into it.
 
-    It changes with the Postgres build (pgserver's version and its `postgres` binary), the
+    It changes with the Postgres build (pgserver's version and its `postgres` binary's content), the
     migrations (each one's version, name and checksum), the ledger code that applies them,
     and `TEMPLATE_FORMAT`: whatever would make a cached cluster differ from a fresh one."""
-    binary = client_binary("postgres").stat()
+    with client_binary("postgres").open("rb") as binary:
+        # By content, not by file date: a new install of the same pgserver reuses the cluster.
+        build = hashlib.file_digest(binary, "sha256").hexdigest()[:16]
     migrate_source = Path(__file__).with_name("migrate.py").read_bytes()
     inputs = {
         "format": TEMPLATE_FORMAT,
         "pgserver": metadata.version("pgserver"),
-        "postgres binary": f"{binary.st_size} bytes, mtime {binary.st_mtime_ns}",
+        "postgres binary": f"sha256 {build}",
         "migrations": ", ".join(
             f"{m.version}_{m.name}:{m.checksum[:12]}" for m in available_migrations()
         ),
@@ -316,6 +341,7 @@ def _forget_failed_server(data_dir: Path) -> None:
     """pgserver keeps a handle (and an exit hook) for a server even when starting it failed,
     and would hand that broken handle back for the same folder: drop both, and stop whatever
     the failed start left running there."""
+    load_pgserver()
     from pgserver.postgres_server import PostgresServer
 
     broken = PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
@@ -425,6 +451,7 @@ def _shrink_wal(data_dir: Path, user: str | None) -> None:
     longer than on 16 MB segments; on 4 MB, ~0.05 s). `pg_resetwal` on a cleanly stopped
     cluster loses nothing (it is how the docs change the segment size after initdb). `user` is
     the system user pgserver runs Postgres as (under root), since pg_resetwal refuses root."""
+    load_pgserver()
     from pgserver._commands import pg_resetwal  # type: ignore[attr-defined]
 
     with contextlib.suppress(subprocess.CalledProcessError):
@@ -491,6 +518,4 @@ def copy_cluster(source: Path, destination: Path) -> None:
 
 def client_binary(name: str) -> Path:
     """A Postgres client program (psql, pg_dump) shipped in pgserver's wheel."""
-    import pgserver
-
-    return Path(pgserver.__file__).parent / "pginstall" / "bin" / name
+    return Path(str(load_pgserver().__file__)).parent / "pginstall" / "bin" / name

@@ -215,7 +215,8 @@ def _import_runbook(
         created=outcomes["created"],
         updated=outcomes["updated"],
         unchanged=outcomes["unchanged"],
-        published=outcomes["published"],
+        # new movements published at once and drafts published now: all this run published
+        published=outcomes["published"] + (outcomes["created"] if publish else 0),
         errors=0,
         batch_id=str(batch),
         dry_run=dry_run,

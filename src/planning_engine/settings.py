@@ -56,6 +56,19 @@ def max_token_ttl_s() -> float:
     return _positive(MAX_TOKEN_TTL_VARIABLE, DEFAULT_MAX_TOKEN_TTL_S)
 
 
+def signing_secret() -> str:
+    """PLANNING_JWT_SECRET, refused unless it has the 32 characters RFC 7518 asks of an HS256
+    key: `serve` checks tokens with it and `token` mints them, so both refuse the same."""
+    secret = os.environ.get(JWT_SECRET_VARIABLE, "")
+    if len(secret) < 32:
+        raise ConfigurationError(
+            f"{JWT_SECRET_VARIABLE} is {'unset' if not secret else 'shorter than 32 characters'}",
+            f"export {JWT_SECRET_VARIABLE} with a random value of at least 32 characters "
+            "(RFC 7518 for HS256)",
+        )
+    return secret
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     dsn: str
@@ -98,12 +111,7 @@ class ServiceSettings:
     ) -> "ServiceSettings":
         """Settings of `serve` (which verifies tokens) or `worker` (which has no API).
         `schema_profile` is the command-line option, which wins over PLANNING_SCHEMA_PROFILE."""
-        secret = os.environ.get(JWT_SECRET_VARIABLE, "")
-        if verifies_tokens and len(secret) < 32:
-            raise ConfigurationError(
-                f"{JWT_SECRET_VARIABLE} is {'unset' if not secret else 'shorter than 32 characters'}",
-                f"export {JWT_SECRET_VARIABLE} with a random value of at least 32 characters (RFC 7518 for HS256)",
-            )
+        secret = signing_secret() if verifies_tokens else os.environ.get(JWT_SECRET_VARIABLE, "")
         faults = frozenset(
             f.strip() for f in os.environ.get(FAULTS_VARIABLE, "").split(",") if f.strip()
         )

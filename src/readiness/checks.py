@@ -11,6 +11,8 @@ FIXES = {
     "schema": "apply the schema with `planning-engine migrate` (runbook Troubleshooting: Table missing)",
     "schema_profile": "tell the suite the schema's shape with --schema-profile "
     "(PLANNING_SCHEMA_PROFILE), or add a profile for it (README: Which deployment?)",
+    "schema_profile_given": "drop --schema-profile (PLANNING_SCHEMA_PROFILE) so that the suite "
+    "detects the schema's shape, or name the profile it fits",
     "seed": "re-seed with `planning-engine seed` (runbook Phase 2, Option A)",
     "duplicates": "existing data conflicts: truncate and re-seed (runbook Troubleshooting: Duplicate movement)",
     "extra_movements": "movements beyond the foundational 8 survive a re-seed: truncate "

@@ -34,6 +34,16 @@ STAGING_ONLY = (
 )
 
 
+# What names the staging to check; under CI, all of them missing (or set but empty, as a CI
+# secret that does not exist expands) is a gate with nothing to gate.
+STAGING_VARIABLES = (
+    "PLANNING_API_URL",
+    "PLANNING_DATABASE_URL",
+    "PLANNING_API_TOKEN",
+    "STAGING_TOKEN",
+)
+
+
 # Raised at start-up: pytest prints a UsageError as one line and exits with code 4.
 ConfigurationProblem = pytest.UsageError
 
@@ -122,6 +132,12 @@ def add_options(parser: pytest.Parser) -> None:
         "else runbook, and athlete-ally on the athlete-ally schema)",
     )
     group.addoption(
+        "--rehearsal",
+        action="store_true",
+        help="under CI (CI set), run on the embedded reference engine when no staging is "
+        "configured: a rehearsal, never a sign-off (without it such a run exits 4)",
+    )
+    group.addoption(
         "--max-duration",
         default=None,
         help="the run's time budget in seconds: scenarios still waiting after it fail and the "
@@ -201,6 +217,31 @@ def token_subject(token: str | None) -> str | None:
         if isinstance(claims.get(claim), str) and claims[claim]:
             return str(claims[claim])
     return None
+
+
+def under_ci(env: Mapping[str, str]) -> bool:
+    """CI services set CI (GitHub Actions, GitLab, CircleCI, Travis, Buildkite ...)."""
+    return env.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def refuse_ungated_ci(env: Mapping[str, str], embedded: bool, rehearsal: bool) -> None:
+    """Under CI, a run with no staging configured would check the embedded engine and exit 0:
+    a deploy gate passing what it never checked. It is refused unless asked for (--rehearsal)."""
+    if not embedded or rehearsal or not under_ci(env):
+        return
+    empty = [name for name in STAGING_VARIABLES if name in env and not env[name].strip()]
+    said = (
+        f" ({', '.join(empty)} {'is' if len(empty) == 1 else 'are'} set but empty: a CI "
+        "secret that does not exist?)"
+        if empty
+        else ""
+    )
+    raise ConfigurationProblem(
+        f"CI is set but no staging is configured{said}: set PLANNING_API_URL, "
+        "PLANNING_DATABASE_URL and STAGING_TOKEN (or PLANNING_API_TOKEN) to the staging this "
+        "gate checks, or pass --rehearsal to run on the embedded reference engine (never a "
+        "sign-off)"
+    )
 
 
 def _half_staging(env: Mapping[str, str]) -> None:

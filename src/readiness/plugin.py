@@ -7,11 +7,12 @@ embedded target.
 """
 
 import importlib.util
+import os
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -26,9 +27,11 @@ from readiness.config import (
     add_options,
     known_secrets,
     read_config,
+    refuse_ungated_ci,
 )
 from readiness.evidence import Evidence
 from readiness.expectations import example_request
+from readiness.report.crash_line import CrashLine
 from readiness.report.inventory import item_key
 from readiness.report.plugin import (
     SELECTED_OUTPUT,
@@ -88,6 +91,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, description in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
     suite = read_config(config, suite_selected=_runs_features(config))
+    if _runs_features(config) and not hasattr(config, "workerinput"):
+        # The project's own test run (`pytest`) rehearses the suite as one of its tests.
+        rehearsal = config.getoption("rehearsal") or not _runs_only_features(config)
+        refuse_ungated_ci(os.environ, suite.embedded, rehearsal)
     if suite.embedded and _runs_features(config):
         _require_embedded_extra()
     config.stash[CONFIG_KEY] = suite
@@ -176,18 +183,21 @@ def _schedule_controlled_first(items: list[pytest.Item]) -> None:
     items.sort(key=rank)
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, Any, None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """The report with the scenario's evidence and finding. A new-style wrapper: a Ctrl-C or
+    SIGTERM that lands while it runs unwinds as it would anywhere else."""
+    report: pytest.TestReport = yield
     evidence = item.stash.get(EVIDENCE_KEY, None)
-    if evidence is not None and evidence.items and report.when == "call":
+    one_line = item.config.option.tbstyle in ("line", "no")  # the evidence is on the page
+    if evidence is not None and evidence.items and report.when == "call" and not one_line:
         report.sections.append(("evidence", redact(evidence.as_text(), item.config)))
     if report.failed and call.excinfo is not None:
         if call.excinfo.errisinstance(ReadinessFailure):
-            report.longrepr = _finding(call.excinfo, item)
+            finding = _finding(call.excinfo, item)
+            report.longrepr = cast(Any, CrashLine(finding.reprcrash)) if one_line else finding
         else:
             report.longrepr = redact(str(report.longrepr), item.config)
     if is_scenario(item):
@@ -203,6 +213,7 @@ def pytest_runtest_makereport(
             lambda text: redact(text, item.config),
             cause,
         )
+    return report
 
 
 def _finding(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> Any:
@@ -255,6 +266,13 @@ def _runs_features(config: pytest.Config) -> bool:
         path == features or features.is_relative_to(path) or path.is_relative_to(features)
         for path in paths
     )
+
+
+def _runs_only_features(config: pytest.Config) -> bool:
+    """The run is the readiness suite alone (`pytest features/`), not the project's tests too."""
+    features = (config.rootpath / "features").resolve()
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args] or [config.rootpath]
+    return all(path.is_relative_to(features) for path in paths)
 
 
 def _start_shared_target(config: pytest.Config, suite: SuiteConfig) -> None:

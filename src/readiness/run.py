@@ -30,6 +30,7 @@ settings (environment):
                               (percent-encode @ : / % in the password)
   PLANNING_API_TOKEN          bearer token of the test user (or STAGING_TOKEN)
   PLANNING_API_TOKEN_2        a second user's token (job privacy check)
+  PLANNING_JWT_SECRET         the staging's signing key (expired and other-audience tokens)
   PLANNING_ENGINE_LOG_COMMAND a command that prints the engine log (or PLANNING_ENGINE_LOG_FILE)
   FEATURE_V1_PLANNING_SCORING the flag state the staging should have (true)
 
@@ -42,15 +43,21 @@ options:
   --reports-dir DIR    where the reports go (PLANNING_REPORTS_DIR, reports)
   --allow-incomplete   exit 0 on INCOMPLETE too
   --allow-destructive  run the rollback drills against a staging the suite did not start
+  --rehearsal          under CI (CI set) with no staging configured, check the embedded
+                       engine anyway (a rehearsal, never a sign-off; without it: exit 4)
   -m MARKER, -k EXPR   run part of the runbook (the verdict is then INCOMPLETE)
   --version            the suite's version
   --pytest-help        every pytest option (they all work here)
 
-exit codes: 0 GO (or INCOMPLETE with --allow-incomplete), 1 NO-GO or INCOMPLETE,
+exit codes: 0 GO (or INCOMPLETE with --allow-incomplete)
+            1 NO-GO, or INCOMPLETE
+            2 interrupted (Ctrl-C, SIGTERM): INCOMPLETE, the reports say so
+            3 internal error of the suite or of pytest (a bug: report it)
             4 configuration error (one line says what to fix)
+            5 no scenario selected (-k, -m matched nothing): nothing checked, reports untouched
 
 reports: DIR/signoff.html (the sign-off page), junit.xml, cucumber.json, verdict.json,
-         announcement.md (on a staging GO only)
+         announcement.md (on a GO against a staging only)
 """
 
 

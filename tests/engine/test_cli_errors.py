@@ -134,7 +134,16 @@ def test_token_without_a_signing_key_says_which_variable(engine_cli, monkeypatch
     monkeypatch.delenv("PLANNING_JWT_SECRET", raising=False)
     result = engine_cli("token", "--user", "qa-user")
     assert result.code == 1
-    assert "PLANNING_JWT_SECRET is not set" in result.err
+    assert "PLANNING_JWT_SECRET is unset" in result.err
+
+
+def test_token_refuses_the_short_key_serve_refuses(engine_cli, monkeypatch) -> None:
+    """A token minted with a key `serve` would not start with is no token to test with."""
+    monkeypatch.setenv("PLANNING_JWT_SECRET", "short")
+    result = engine_cli("token", "--user", "qa-user")
+    assert result.code == 1 and result.out == ""
+    assert "PLANNING_JWT_SECRET is shorter than 32 characters" in result.err
+    assert "short" not in result.err.replace("shorter", "")
 
 
 @pytest.mark.parametrize(
@@ -175,3 +184,29 @@ def test_a_percent_encoded_password_with_at_signs_is_read_whole(engine_cli) -> N
     assert result.code == 1
     assert "cannot reach Postgres at 127.0.0.1:" in result.err
     assert "S3cret" not in result.err and "Passw0rd" not in result.err
+
+
+def test_serve_on_a_port_in_use_says_so_with_the_fix(engine_cli, dsn: str, monkeypatch) -> None:
+    import socket
+
+    monkeypatch.setenv("PLANNING_JWT_SECRET", "s" * 40)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = engine_cli("serve", "--port", str(port), "--dsn", dsn)
+    assert result.code == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in result.err
+    assert "fix: stop what serves there, or pass another --port" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_serve_help_shows_its_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    from planning_engine.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "address to listen on (default 127.0.0.1)" in shown
+    assert "port (default 8080)" in shown
+    assert "(default PLANNING_WORKERS or 4)" in shown

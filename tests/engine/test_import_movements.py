@@ -31,7 +31,11 @@ def test_first_seed_publishes_eight_with_sixteen_audit_rows(
 ) -> None:
     result = engine_cli("seed", "--dsn", dsn)
     assert result.code == 0, result.err
-    assert "total 8, created 8, updated 0, unchanged 0, errors 0" in result.out
+    assert "total 8, created 8, updated 0, unchanged 0, published 8, errors 0" in result.out
+    logged = json.loads(
+        next(line for line in result.err.splitlines() if '"Movement import"' in line)
+    )
+    assert (logged["created"], logged["published"]) == (8, 8)
     assert dict(
         db.execute("SELECT status, count(*) FROM movement_library GROUP BY 1").fetchall()
     ) == {"published": 8}

@@ -32,7 +32,8 @@ from planning_engine.embedded_postgres import EmbeddedPostgres, copy_cluster, te
 from planning_engine.migrate import Migration, available_migrations
 from suite_runner import PYTEST_FEATURES, REPO, _without_suite_variables
 
-LEFT_BEHIND = ("stream5-", "payloads-", "seed-dump-", "planning-pg-")
+# pgserver's runtime folder (its lock file) included: it belongs in the cache, not in TMPDIR.
+LEFT_BEHIND = ("stream5-", "payloads-", "seed-dump-", "planning-pg-", "runtime-")
 
 
 def left_behind(root: Path) -> list[str]:
@@ -293,7 +294,8 @@ def test_two_runs_building_the_template_at_once_end_with_one_whole_cluster(
     assert [b.returncode for b in builders] == [0, 0], results
     assert all("template cluster" in out for out, _ in results), results
     key, _ = template_key()
-    assert sorted(p.name for p in private_cache.iterdir()) == [f"pg-template-{key}"]
+    clusters = [p.name for p in private_cache.iterdir() if p.name.startswith("pg-template-")]
+    assert clusters == [f"pg-template-{key}"]
     assert left_behind(root) == []
 
 
@@ -558,3 +560,16 @@ def test_two_runs_at_once_leave_each_other_alone(root: Path, tmp_path: Path) -> 
     assert not first_folder.exists()
     assert left_behind(root) == []
     assert users(root) == []
+
+
+def test_a_new_install_of_the_same_postgres_reuses_the_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each fresh virtualenv installs pgserver's binaries anew (new file dates): the same build
+    must name the same cluster, or every install would add one to the cache."""
+    key, _ = template_key()
+    reinstalled = tmp_path / "postgres"
+    shutil.copyfile(embedded_postgres.client_binary("postgres"), reinstalled)
+    os.utime(reinstalled, (1_000_000_000, 1_000_000_000))
+    monkeypatch.setattr(embedded_postgres, "client_binary", lambda name: reinstalled)
+    assert template_key()[0] == key

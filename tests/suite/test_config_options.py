@@ -165,3 +165,18 @@ def test_the_athlete_ally_api_brings_its_schema_to_the_embedded_target() -> None
     config = _read(api_profile="athlete-ally")
     assert (config.api_profile, config.schema_profile) == ("athlete-ally", "athlete-ally")
     assert (_read().api_profile, _read().schema_profile) == (None, None)
+
+
+def test_a_reports_dir_that_is_a_file_stops_the_run_with_one_line_and_exit_4(
+    tmp_path: Path,
+) -> None:
+    taken = tmp_path / "reports-file"
+    taken.write_text("not a folder")
+    run = run_suite(tmp_path, {}, f"--reports-dir={taken}", timeout_s=60)
+    assert run.exit_code == 4, run.output[-2000:]
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert lines == [
+        f"ERROR: --reports-dir {taken} is a file, not a folder: name a folder for the reports "
+        "(PLANNING_REPORTS_DIR), or move the file"
+    ]
+    assert taken.read_text() == "not a folder"

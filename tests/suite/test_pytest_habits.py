@@ -27,12 +27,21 @@ def test_the_suite_runs_without_an_optional_plugin(tmp_path: Path, plugin: str) 
 @pytest.mark.parametrize("tb", ["line", "short", "long", "native"])
 def test_a_finding_reads_like_pytest_fail_in_every_traceback_mode(tmp_path: Path, tb: str) -> None:
     env = {**FAILING, "CI": "true"}  # on CI pytest prints the summary's messages untrimmed
-    run = run_suite(tmp_path, env, f"--tb={tb}", "-rf", "-k", "without_a_token or database")
+    run = run_suite(
+        tmp_path, env, "--rehearsal", f"--tb={tb}", "-rf", "-k", "without_a_token or database"
+    )
     summary = next(line for line in run.output.splitlines() if line.startswith("FAILED "))
     assert summary.startswith(f"FAILED features/test_70_security.py::{NO_TOKEN} - {FINDING}")
     assert "Traceback" not in run.output and "readiness/checks.py" not in run.output
-    if tb == "line":  # the place shown is the failing Gherkin step's
-        assert f"features/70_security.feature:9: {FINDING}" in run.output
+    failures = run.output[run.output.index("= FAILURES =") : run.output.index("Stream 5 readiness")]
+    if tb == "line":  # one line: the failing Gherkin step's place and the finding, no evidence
+        assert f"features/70_security.feature:9: {FINDING}" in failures
+        assert "evidence" not in failures
+        assert [line for line in failures.splitlines()[1:] if line.strip("= ")] == [
+            line for line in failures.splitlines() if line.startswith("features/70_security")
+        ]
+    else:
+        assert "- evidence -" in failures
 
 
 def test_report_paths_given_by_the_user_are_honoured_and_printed(tmp_path: Path) -> None:
@@ -82,3 +91,37 @@ def test_a_run_under_w_error_is_clean(tmp_path: Path) -> None:
     run = run_suite(tmp_path, {}, "-W", "error")
     assert run.exit_code == 0, run.output[-2000:]
     assert "Readiness verdict: GO" in run.output
+
+
+def test_the_projects_tests_without_the_dev_extra_stop_with_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bare `pytest` after the default install: the missing extra named once, not a collection
+    error per test module."""
+    import conftest
+
+    monkeypatch.setattr(conftest, "DEV_MODULES", ("json", "no_such_dev_module"))
+    with pytest.raises(pytest.UsageError) as refused:
+        conftest.pytest_configure(pytest.Config.__new__(pytest.Config))
+    assert str(refused.value) == (
+        "the project's own tests need the dev extra (no_such_dev_module missing): "
+        'pip install -e ".[dev]"; `pytest features/` runs the readiness suite alone'
+    )
+
+
+def test_no_old_style_hook_wrapper_can_turn_a_sigterm_into_a_pluggy_warning() -> None:
+    """A SIGTERM (raised as KeyboardInterrupt by the run's handler) that lands in the teardown
+    of an old-style `hookwrapper` is reported by pluggy as PluggyTeardownRaisedWarning, on top
+    of the interruption. New-style wrappers (`wrapper=True`) unwind like any other code."""
+    import ast
+
+    old_style = [
+        f"{path.relative_to(REPO)}:{node.lineno}"
+        for path in (REPO / "src" / "readiness").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.keyword)
+        and node.arg == "hookwrapper"
+        and isinstance(node.value, ast.Constant)
+        and node.value.value is True
+    ]
+    assert old_style == []

@@ -18,8 +18,14 @@ def test_help_says_what_it_does_its_settings_exit_codes_and_reports(
         "PLANNING_DATABASE_URL",
         "--max-duration",
         "exit codes: 0 GO",
+        "1 NO-GO, or INCOMPLETE",
+        "2 interrupted",
+        "3 internal error",
         "4 configuration error",
+        "5 no scenario selected",
+        "--rehearsal",
         "signoff.html",
+        "announcement.md (on a GO against a staging only)",
     ):
         assert needed in text
     assert len(text.splitlines()) < 60  # a page, not pytest's 500 lines

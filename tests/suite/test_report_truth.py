@@ -126,3 +126,50 @@ def test_every_runbook_fix_has_a_cause_title() -> None:
     from readiness.report.causes import TITLES
 
     assert set(FIXES) <= set(TITLES)
+
+
+def _earlier_go(reports: Path) -> None:
+    """What an earlier GO left in the reports folder."""
+    reports.mkdir()
+    for name in ("signoff.html", "cucumber.json", "verdict.json", "announcement.md"):
+        (reports / name).write_text(f"an earlier GO's {name}")
+    (reports / "junit.xml").write_text('<testsuites name="an earlier run" failures="21"/>')
+
+
+def _reports_line(output: str) -> list[str]:
+    line = next(line for line in output.splitlines() if line.startswith("reports: "))
+    return line.removeprefix("reports: ").split(", ")
+
+
+@pytest.mark.parametrize(
+    ("args", "gone", "elsewhere"),
+    [
+        (("-p", "no:html"), {"signoff.html", "announcement.md"}, None),
+        (("--html", "{tmp}/other.html"), {"signoff.html", "announcement.md"}, "other.html"),
+        (("--junitxml", "{tmp}/elsewhere.xml"), {"junit.xml", "announcement.md"}, "elsewhere.xml"),
+    ],
+    ids=["html disabled", "page elsewhere", "junit elsewhere"],
+)
+def test_reports_an_earlier_run_left_that_this_run_does_not_rewrite_are_removed(
+    tmp_path: Path, args: tuple[str, ...], gone: set[str], elsewhere: str | None
+) -> None:
+    reports = tmp_path / "reports"
+    _earlier_go(reports)
+    run = run_suite(tmp_path, {}, *(a.format(tmp=tmp_path) for a in args))
+    assert run.exit_code == 0, run.output[-2000:]
+    left = {p.name for p in reports.iterdir() if p.is_file()}
+    assert not left & gone, f"an earlier run's {left & gone} left beside this run's reports"
+    listed = _reports_line(run.output)
+    assert all(Path(path).exists() for path in listed), listed
+    assert {Path(p).name for p in listed if Path(p).parent == reports} == left
+    if elsewhere is not None:
+        assert (tmp_path / elsewhere).exists()
+    for name in left:  # every report there is this run's
+        assert "an earlier" not in (reports / name).read_text(encoding="utf-8")
+
+
+def test_the_terminal_names_junit_xml_where_it_is_published(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, {}, "-v")  # -q (run_suite's) -v: pytest's default verbosity
+    generated = next(line for line in run.output.splitlines() if "generated xml file" in line)
+    assert ".pending-" not in generated
+    assert str(tmp_path / "reports" / "junit.xml") in generated

@@ -16,6 +16,7 @@ from planning_engine.seeding import seed_foundational
 from readiness.checks import ReadinessFailure
 from readiness.evidence import Evidence
 from readiness.expectations import FOUNDATIONAL_MOVEMENTS
+from readiness.report.causes import TITLES
 from readiness.runbook.library_checks import listing_differences
 from readiness.schema_profiles import (
     BASE_PROFILE,
@@ -287,9 +288,14 @@ def test_a_profile_given_for_a_schema_of_another_shape_is_one_cause_naming_it(
         pytest.raises(ReadinessFailure) as failure,
     ):
         probe.run("count_movements")
-    assert failure.value.cause == "schema_profile"
+    assert failure.value.cause == "schema_profile_given"
     assert "the schema profile athlete-ally was given" in str(failure.value)
     assert "it fits runbook" in str(failure.value)
+    # Headed as what it is: the profile given is wrong, not every known profile.
+    assert (
+        TITLES["schema_profile_given"]
+        == "the schema profile given does not fit the deployed schema"
+    )
 
 
 def _scored(evaluated: str, total: float) -> str:

@@ -1,5 +1,6 @@
 """The wheel carries everything the suite needs: built, installed apart from the checkout, run elsewhere."""
 
+import json
 import os
 import subprocess
 import sys
@@ -71,3 +72,9 @@ def test_the_wheel_runs_the_suite_outside_the_checkout(tmp_path: Path) -> None:
         p.name for p in (elsewhere / "reports").iterdir()
     }
     assert (dist / wheel.name).exists() and list(dist.glob("stream5_readiness-*.tar.gz"))
+    # The wheel recorded the commit it was built from (through the sdist): the sign-off names it.
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    predicate = json.loads((elsewhere / "reports" / "verdict.json").read_text())["predicate"]
+    assert predicate["configuration"][0]["digest"] == {"gitCommit": commit}

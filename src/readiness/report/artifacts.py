@@ -85,15 +85,6 @@ def _scenario(record: ScenarioRecord) -> dict[str, Any]:
         }
         for step in record.steps
     ]
-    if not steps:  # skipped before any step ran: say why, as a skipped pseudo-step
-        steps = [
-            {
-                "keyword": "* ",
-                "name": record.message or record.outcome,
-                "line": record.line,
-                "result": {"status": "skipped", "duration": 0},
-            }
-        ]
     return {
         "keyword": "Scenario",
         "type": "scenario",
@@ -103,10 +94,13 @@ def _scenario(record: ScenarioRecord) -> dict[str, Any]:
         "line": record.line,
         "tags": [{"name": f"@{t}", "line": record.line} for t in record.tags],
         "steps": steps,
+        # A scenario skipped before its first step: its steps are all "skipped", and why is
+        # the scenario's description, where Cucumber report viewers show it.
+        **({"description": record.message} if record.outcome == "skipped" else {}),
     }
 
 
-def verdict_statement(verdict: Verdict, identity: dict[str, Any]) -> dict[str, Any]:
+def verdict_statement(verdict: Verdict, identity: dict[str, Any], exit_code: int) -> dict[str, Any]:
     """An in-toto Statement v1 carrying a test-result predicate, plus the runbook criteria.
 
     The subject is the deployment under test: its URL, database and engine version, digested
@@ -150,6 +144,8 @@ def verdict_statement(verdict: Verdict, identity: dict[str, Any]) -> dict[str, A
             "failedTests": tests("failed"),
             "warnedTests": tests("skipped", "not run"),
             "verdict": verdict.decision,
+            "exitCode": exit_code,
+            **({"interrupted": verdict.interrupted} if verdict.interrupted else {}),
             "causes": [
                 {"cause": c.title, "scenarios": c.count, "finding": c.finding, "fix": c.fix}
                 for c in verdict.causes
@@ -175,7 +171,7 @@ def verdict_statement(verdict: Verdict, identity: dict[str, Any]) -> dict[str, A
     }
 
 
-def announcement(verdict: Verdict, identity: dict[str, Any]) -> str:
+def announcement(verdict: Verdict, identity: dict[str, Any], page: str = "signoff.html") -> str:
     """The runbook's Deployment Announcement Template, filled in from this run (GO only)."""
     plans = scored_plans(verdict.records)
     return f"""Subject: Stream 5 (Movement Seeding + Scoring) Deployed to Staging
@@ -196,7 +192,7 @@ Available for testing:
 Documentation:
 - Scoring Contract: docs/SCORING_FIXED_WEIGHT_V1.md
 - Readiness runbook: docs/STAGING_DEPLOYMENT_READINESS.md
-- Sign-off report: signoff.html (suite {identity.get("suite_version")}, commit {identity.get("git_commit")})
+- Sign-off report: {page} (suite {identity.get("suite_version")}, commit {identity.get("git_commit")})
 
 Next steps:
 - QA validation

@@ -16,6 +16,7 @@ TITLES = {
     "connection": "the staging database cannot be reached",
     "schema": "the Stream 5 schema is incomplete",
     "schema_profile": "the deployed schema matches no known profile",
+    "schema_profile_given": "the schema profile given does not fit the deployed schema",
     "permissions": "the database user lacks the runbook's privileges",
     "lock": "a lock held on a runbook table blocks the checks",
     "seed": "the movement library is not the 8 foundational movements, all published",

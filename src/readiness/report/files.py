@@ -13,8 +13,14 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 PENDING_PREFIX = ".pending-"
 ANNOUNCEMENT = "announcement.md"
+# What the suite writes into the reports folder by default: a run that does not write one of
+# them there again (pytest-html disabled, --html or --junitxml elsewhere, no GO) removes the
+# earlier run's, so nothing there speaks of another run.
+DEFAULT_REPORTS = ("signoff.html", "junit.xml", "cucumber.json", "verdict.json", ANNOUNCEMENT)
 
 
 def _alive(pid: int) -> bool:
@@ -33,10 +39,24 @@ class ReportFiles:
         self.pending = reports_dir / f"{PENDING_PREFIX}{os.getpid()}"
         self.finals: dict[str, Path] = {}  # pending file name -> where it goes
         self.scenarios_only_junit = False  # junit.xml is ours: keep only the suite's scenarios
+        self.published: dict[str, Path] = {}  # what the run wrote, where it is now
 
     def prepare(self) -> None:
-        """Create the pending folder; remove those of runs that are gone."""
-        self.reports_dir.mkdir(parents=True, exist_ok=True)
+        """Create the pending folder; remove those of runs that are gone. A reports folder that
+        cannot be one (a file there, no permission) stops the run with one line (exit 4)."""
+        try:
+            self.reports_dir.mkdir(parents=True, exist_ok=True)
+            self.pending.mkdir(exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise pytest.UsageError(
+                f"--reports-dir {self.reports_dir} is a file, not a folder: name a folder for "
+                "the reports (PLANNING_REPORTS_DIR), or move the file"
+            ) from None
+        except PermissionError as error:
+            raise pytest.UsageError(
+                f"--reports-dir {self.reports_dir}: cannot write there ({error.strerror}): name "
+                "a folder this user may write to (PLANNING_REPORTS_DIR)"
+            ) from None
         for folder in self.reports_dir.glob(f"{PENDING_PREFIX}*"):
             owner = folder.name.removeprefix(PENDING_PREFIX)
             if owner.isdigit() and not _alive(int(owner)):
@@ -51,15 +71,20 @@ class ReportFiles:
         return self.pending / name
 
     def publish(self) -> None:
-        """Move every written report into place (one rename each); a report this run did not
-        write (announcement.md after a NO-GO) is removed, so none contradicts the others."""
+        """Move every written report into place (one rename each); a report of an earlier run
+        that this run did not write again in the reports folder is removed, so none there
+        contradicts the others."""
         for name, final in self.finals.items():
             written = self.pending / name
             if written.exists():
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(written, final)
-            elif name == ANNOUNCEMENT:
-                final.unlink(missing_ok=True)
+                self.published[name] = final
+        rewritten = set(self.published.values())
+        for name in DEFAULT_REPORTS:
+            earlier = (self.reports_dir / name).resolve()
+            if earlier not in rewritten:
+                earlier.unlink(missing_ok=True)
         self.discard()
 
     def discard(self) -> None:

@@ -37,13 +37,15 @@ body{display:flex;flex-direction:column;align-items:flex-start}
 </style>"""
 
 
-def banner(verdict: Verdict, allow_incomplete: bool, rehearsal: str = "") -> str:
-    """The verdict, first on the page; a run on the embedded engine says it is a rehearsal."""
+def banner(verdict: Verdict, exit_code: int, rehearsal: str = "") -> str:
+    """The verdict, first on the page, with the exit code the run ended with; a run on the
+    embedded engine says it is a rehearsal, an interrupted one what it was doing."""
     colour = _COLOURS.get(verdict.decision, "#9a6700")
-    gate = (
-        "exit code 0"
-        if verdict.exit_code == 0 or (allow_incomplete and verdict.decision != NO_GO)
-        else "exit code 1"
+    gate = f"exit code {exit_code}"
+    interrupted = (
+        f'<p id="interrupted"><b>Interrupted: {escape(verdict.interrupted)}</b></p>'
+        if verdict.interrupted
+        else ""
     )
     return (
         f'<div class="s5-banner" id="verdict" style="background:{colour}"><h1>{verdict.decision}</h1>'
@@ -54,6 +56,7 @@ def banner(verdict: Verdict, allow_incomplete: bool, rehearsal: str = "") -> str
             if rehearsal
             else ""
         )
+        + interrupted
         + "</div>"
     )
 

@@ -20,12 +20,15 @@ def suite_version() -> str:
 def git_commit(root: Path) -> str:
     """The suite's commit: from CI, or from this checkout. An installed suite (no pyproject.toml
     beside its features) is not a checkout: whatever repository encloses site-packages is not
-    the suite's, so its commit is "unknown" rather than a wrong one."""
+    the suite's, so its commit is the one its wheel recorded when built, else "unknown" rather
+    than a wrong one."""
     for variable in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT"):
         if os.environ.get(variable):
             return os.environ[variable]
     if not (root / "pyproject.toml").is_file():
-        return "unknown"
+        # An installed wheel: the commit its build recorded (hatch_build.py), if any.
+        recorded = Path(__file__).parents[1] / "BUILD_COMMIT"
+        return recorded.read_text(encoding="utf-8").strip() if recorded.is_file() else "unknown"
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5

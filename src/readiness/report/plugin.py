@@ -10,11 +10,12 @@ import os
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from readiness.report.artifacts import announcement, cucumber, verdict_statement, write_json
+from readiness.report.crash_line import CrashLine, SentLine
 from readiness.report.files import ANNOUNCEMENT, ReportFiles, keep_only_scenarios
 from readiness.report.html import (
     STYLE,
@@ -40,7 +41,7 @@ from readiness.report.scenario_record import (
 )
 from readiness.report.selection import missing_reason, narrowing, stop_reason
 from readiness.report.terminal import terminal_details, verdict_lines
-from readiness.report.verdict import GO, INCOMPLETE, NO_GO, Verdict, decide, with_missing
+from readiness.report.verdict import GO, NO_GO, Verdict, decide, with_missing
 
 TARGET_IDENTITY_KEY = pytest.StashKey[dict[str, Any]]()
 COLLECTOR_KEY = pytest.StashKey["ReportCollector"]()
@@ -65,6 +66,9 @@ class ReportCollector:
         self.inventory = read_inventory(config.rootpath / "features")
         self.selected: set[str] | None = None  # inventory keys pytest selected to run
         self.missing = "not reached: the run ended before it"
+        self.exitstatus = 0  # pytest's, as the session ended
+        self.in_flight: set[str] = set()  # node ids of scenarios running now
+        self.keys: dict[str, str] = {}  # node id -> inventory key, where this process collected
         self._published = False
         self._verdict: Verdict | None = None
 
@@ -72,6 +76,9 @@ class ReportCollector:
         value = getattr(report, PROPERTY, None)
         if value is None:
             return
+        from_worker = isinstance(report.longrepr, str)  # pytest-xdist sends reports as text
+        if self.config.option.tbstyle == "line" and report.failed and from_worker:
+            report.longrepr = cast(Any, CrashLine(SentLine(str(report.longrepr))))
         record = ScenarioRecord.from_json(str(value))
         known = self.records.get(record.nodeid)
         if known is None or report.when == "call" or record.outcome in ("failed", "skipped"):
@@ -80,7 +87,25 @@ class ReportCollector:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not hasattr(self.config, "workerinput") and session.items:
-            self.selected = {key for item in session.items if (key := item_key(item))}
+            self.keys = {item.nodeid: key for item in session.items if (key := item_key(item))}
+            self.selected = set(self.keys.values())
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.in_flight.add(nodeid)
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        self.in_flight.discard(nodeid)
+
+    def _interrupted(self) -> str:
+        """What the run was doing when it was interrupted: the scenarios in flight, by their
+        titles with the Examples filled in; "" for a run that was not interrupted."""
+        if self.exitstatus != pytest.ExitCode.INTERRUPTED:
+            return ""
+        names = {planned.key: f"{planned.feature}: {planned.name}" for planned in self.inventory}
+        running = sorted(names.get(self.keys.get(n, ""), n) for n in self.in_flight)
+        if not running:
+            return "the run was interrupted between scenarios"
+        return "the run was interrupted during " + "; ".join(running)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -97,8 +122,17 @@ class ReportCollector:
                 self.inventory,
                 lambda planned: missing_reason(planned, self.selected, narrowed, self.missing),
             )
-            self._verdict = decide(records)
+            in_flight = {self.keys.get(nodeid, nodeid) for nodeid in self.in_flight}
+            for record in records:
+                if record.outcome == "not run" and (record.key or record.nodeid) in in_flight:
+                    record.message = "interrupted while it ran"
+            self._verdict = decide(records, self._interrupted())
         return self._verdict
+
+    def exit_code(self) -> int:
+        return self.verdict().gate_exit_code(
+            bool(self.config.getoption("allow_incomplete")), int(self.exitstatus)
+        )
 
     def identity(self) -> dict[str, Any]:
         # Each record carries the target's identity as it was known then: the engine version
@@ -114,6 +148,7 @@ class ReportCollector:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Decide before pytest-html writes its page (its summary hook shows the verdict)."""
         self.missing = stop_reason(session, exitstatus)
+        self.exitstatus = exitstatus
         self._verdict = None
 
     @pytest.hookimpl(optionalhook=True)
@@ -132,7 +167,7 @@ class ReportCollector:
         prefix.extend(
             [
                 STYLE,
-                banner(verdict, self.config.getoption("allow_incomplete"), rehearsal),
+                banner(verdict, self.exit_code(), rehearsal),
                 causes_block(verdict),
                 identity_table(identity),
                 drift_block(
@@ -149,21 +184,20 @@ class ReportCollector:
         if not self.records:
             return
         verdict, identity = self.verdict(), self.identity()
-        write_json(self.files.staged("verdict.json"), verdict_statement(verdict, identity))
+        write_json(
+            self.files.staged("verdict.json"),
+            verdict_statement(verdict, identity, self.exit_code()),
+        )
         write_json(self.files.staged("cucumber.json"), cucumber(list(self.records.values())))
         notice = self.files.staged(ANNOUNCEMENT)
         # The runbook's announcement says Stream 5 is deployed to staging: only a GO on a
         # staging may say so, never a rehearsal on the embedded reference engine.
         if verdict.decision == GO and identity.get("target_mode") == "staging":
-            notice.write_text(self.redact(announcement(verdict, identity)), encoding="utf-8")
-        allow_incomplete = self.config.getoption("allow_incomplete")
-        gate = (
-            0
-            if verdict.decision == GO or (verdict.decision == INCOMPLETE and allow_incomplete)
-            else 1
-        )
-        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            session.exitstatus = max(int(session.exitstatus), gate)
+            page = self.files.finals["signoff.html"] if self._html_report() else None
+            notice.write_text(
+                self.redact(announcement(verdict, identity, self._shown(page))), encoding="utf-8"
+            )
+        session.exitstatus = self.exit_code()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The scenarios behind the verdict, grouped under their cause or reason; the verdict
@@ -229,14 +263,29 @@ class ReportCollector:
         html = self._html_report()
         if html is not None:  # pytest-html names the page it wrote: the published one
             html._report_path = self.files.finals["signoff.html"]
+        junit = self._junit_report()
+        if junit is not None and "junit.xml" in self.files.published:
+            junit.logfile = str(self.files.published["junit.xml"])  # printed as written
 
     def _html_report(self) -> Any:
         """pytest-html's report object, if pytest-html is active in this run."""
         plugins = self.config.pluginmanager.get_plugins()
         return next((p for p in plugins if hasattr(p, "_report_path")), None)
 
+    def _junit_report(self) -> Any:
+        """pytest's junitxml writer, if the run writes junit.xml."""
+        plugins = self.config.pluginmanager.get_plugins()
+        return next((p for p in plugins if type(p).__name__ == "LogXML"), None)
+
     def _report_paths(self) -> list[str]:
-        return [str(path) for name, path in self.files.finals.items() if name != ANNOUNCEMENT]
+        """The reports this run wrote, where they are now."""
+        return [str(path) for path in self.files.published.values()]
+
+    def _shown(self, page: Path | None) -> str:
+        """The page as the announcement names it: beside the announcement, or where it is."""
+        if page is None:
+            return "not written in this run (pytest-html was disabled)"
+        return page.name if page.parent == self.files.reports_dir else str(page)
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -77,25 +77,35 @@ class ScenarioRecord:
 
 
 def record_for_item(item: pytest.Item) -> ScenarioRecord:
-    """A record from collection data alone (for scenarios skipped before any step ran)."""
+    """The scenario's record, made from its feature file (through pytest-bdd's templates) even
+    when it is skipped before any step runs: its feature, line and Gherkin steps (not run)."""
     existing = item.stash.get(RECORD_KEY, None)
     if existing is not None:
         return existing
-    doc = (getattr(item, "function", None).__doc__ or "") if hasattr(item, "function") else ""
-    feature, _, template = doc.partition(": ")
     tags = sorted(
         {m.name for m in item.iter_markers()} - {"parametrize", "usefixtures", "skip", "skipif"}
     )
-    record = ScenarioRecord(
-        item.nodeid, feature, "", 0, "", template or item.name, template or item.name, 0, tags
-    )
+    record = ScenarioRecord(item.nodeid, "", "", 0, "", item.name, item.name, 0, tags)
     record.key = item_key(item) or ""
     item.stash[RECORD_KEY] = record
+    template = _template(item)
+    if template is not None:
+        callspec = getattr(item, "callspec", None)
+        example = callspec.params.get("_pytest_bdd_example") if callspec is not None else None
+        _describe(record, template.feature, template.render(example or {}))
+        record.template = template.name
     return record
 
 
-def start_scenario(item: pytest.Item, feature: Any, scenario: Any) -> None:
-    record = record_for_item(item)
+def _template(item: pytest.Item) -> Any:
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    function = getattr(item, "function", None)
+    return scenario_wrapper_template_registry.get(function) if function else None
+
+
+def _describe(record: ScenarioRecord, feature: Any, scenario: Any) -> None:
+    """The record's feature, scenario and steps (not run yet), as the feature file has them."""
     record.feature, record.feature_file = feature.name, feature.rel_filename
     record.feature_line, record.feature_description = (
         feature.line_number,
@@ -106,6 +116,10 @@ def start_scenario(item: pytest.Item, feature: Any, scenario: Any) -> None:
     record.steps = [
         StepRecord(step.keyword, step.name, step.line_number) for step in scenario.steps
     ]
+
+
+def start_scenario(item: pytest.Item, feature: Any, scenario: Any) -> None:
+    _describe(record_for_item(item), feature, scenario)
 
 
 def _step(item: pytest.Item, step: Any) -> StepRecord | None:

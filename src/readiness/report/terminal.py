@@ -58,6 +58,8 @@ def verdict_lines(verdict: Verdict, allow_incomplete: bool) -> list[str]:
         f"Readiness verdict: {verdict.decision} ({verdict.passed} passed, {verdict.failed} "
         f"failed, {verdict.incomplete} required not verified)"
     ]
+    if verdict.interrupted:
+        lines.append(f"  interrupted: {verdict.interrupted}")
     if verdict.decision == NO_GO:
         total = len(verdict.causes)
         lines += [f"  cause {n}/{total}: {c.line()}" for n, c in enumerate(verdict.causes, 1)]
@@ -65,6 +67,8 @@ def verdict_lines(verdict: Verdict, allow_incomplete: bool) -> list[str]:
         reasons = Counter(r.message or r.outcome for r in verdict.unverified)
         lines.append("  to complete it:")
         lines += [f"  - {reason} ({count})" for reason, count in reasons.most_common()]
-        if not allow_incomplete:
+        if verdict.interrupted:
+            lines.append("  - run it again to the end")
+        elif not allow_incomplete:
             lines.append("  or pass --allow-incomplete where these cannot be verified here")
     return lines

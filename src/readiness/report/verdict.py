@@ -46,10 +46,21 @@ class Verdict:
     items: list[ItemOutcome]
     records: list[ScenarioRecord]
     causes: list[Cause] = field(default_factory=list)
+    # "" for a run that ended by itself; else what it was doing when it was interrupted.
+    interrupted: str = ""
 
     @property
     def exit_code(self) -> int:
         return 0 if self.decision == GO else 1
+
+    def gate_exit_code(self, allow_incomplete: bool, exitstatus: int) -> int:
+        """The exit code the run ends with, as CI sees it: pytest's own when the session did
+        not end normally (2 interrupted, 3 internal error), else the verdict's (INCOMPLETE
+        passes with `allow_incomplete`), never lower than pytest's (a project test failed)."""
+        if exitstatus not in (0, 1):
+            return exitstatus
+        passing = self.decision == GO or (self.decision == INCOMPLETE and allow_incomplete)
+        return max(exitstatus, 0 if passing else 1)
 
     @property
     def unverified(self) -> list[ScenarioRecord]:
@@ -96,9 +107,10 @@ def with_missing(
     return ordered + list(by_key.values()) + keyless
 
 
-def decide(records: list[ScenarioRecord]) -> Verdict:
+def decide(records: list[ScenarioRecord], interrupted: str = "") -> Verdict:
     """NO-GO if any scenario failed; INCOMPLETE if a required criterion was not verified (a
-    required scenario mapped to it skipped or not run); GO only when every one passed."""
+    required scenario mapped to it skipped or not run), or the run was interrupted (what it
+    verified so far is no sign-off); GO only when every one passed."""
     by_template: dict[str, list[ScenarioRecord]] = {}
     for record in records:
         by_template.setdefault(record.template, []).append(record)
@@ -119,6 +131,6 @@ def decide(records: list[ScenarioRecord]) -> Verdict:
         1 for o in items if o.item.required and o.status == NOT_VERIFIED and not o.scenarios
     )
     incomplete = unverified + empty
-    decision = NO_GO if failed else INCOMPLETE if incomplete else GO
+    decision = NO_GO if failed else INCOMPLETE if incomplete or interrupted else GO
     causes = group_causes([r for r in records if r.outcome == "failed"])
-    return Verdict(decision, passed, failed, incomplete, items, records, causes)
+    return Verdict(decision, passed, failed, incomplete, items, records, causes, interrupted)

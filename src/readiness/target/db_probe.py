@@ -143,7 +143,7 @@ class DatabaseProbe:
         self._profile_failure = (
             f"the schema profile {forced.name} was given (--schema-profile or "
             f"PLANNING_SCHEMA_PROFILE) but the deployed schema is not of that shape{fits}",
-            "schema_profile",
+            "schema_profile_given",
         )
         fail(*self._profile_failure)
 
