@@ -191,26 +191,32 @@ STAGING_LD_KEY = "sdk-known-launchdarkly-key-000"
 
 @pytest.fixture
 def staging_suite_env(dsn: str):
-    """The suite's environment for a staging made of `dsn` and a given engine, with known secret
-    values so tests can prove they never leak."""
+    """The suite's environment for a staging made of `dsn` and a given engine (`staging_settings`)."""
+
+    def env_for(engine) -> dict[str, str]:
+        return staging_settings(engine, dsn)
+
+    return env_for
+
+
+def staging_settings(engine, dsn: str) -> dict[str, str]:
+    """The suite's settings for a staging made of `dsn` and `engine`, with known secret values so
+    tests can prove they never leak."""
     from psycopg.conninfo import make_conninfo
 
     from planning_engine.auth import mint_token
 
-    def env_for(engine) -> dict[str, str]:
-        return {
-            "PLANNING_API_URL": engine.url,
-            # The embedded server trusts local users: a password in the DSN is accepted and ignored,
-            # which is enough to prove it never reaches a report.
-            "PLANNING_DATABASE_URL": make_conninfo(dsn, password=STAGING_DB_PASSWORD),
-            "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
-            "PLANNING_API_TOKEN_2": mint_token("qa-other-user", JWT_SECRET),
-            "PLANNING_ENGINE_LOG_FILE": str(engine.log_file),
-            "PLANNING_JWT_SECRET": JWT_SECRET,
-            "LAUNCHDARKLY_SDK_KEY": STAGING_LD_KEY,
-        }
-
-    return env_for
+    return {
+        "PLANNING_API_URL": engine.url,
+        # The embedded server trusts local users: a password in the DSN is accepted and ignored,
+        # which is enough to prove it never reaches a report.
+        "PLANNING_DATABASE_URL": make_conninfo(dsn, password=STAGING_DB_PASSWORD),
+        "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
+        "PLANNING_API_TOKEN_2": mint_token("qa-other-user", JWT_SECRET),
+        "PLANNING_ENGINE_LOG_FILE": str(engine.log_file),
+        "PLANNING_JWT_SECRET": JWT_SECRET,
+        "LAUNCHDARKLY_SDK_KEY": STAGING_LD_KEY,
+    }
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ Everything is inline (styles, SVG): the page is one self-contained file with no 
 """
 
 import json
+import re
 from html import escape
 from typing import Any
 
 from readiness.report.scenario_record import ScenarioRecord, StepRecord
-from readiness.report.verdict import GO, INCOMPLETE, NO_GO, Verdict
+from readiness.report.verdict import GO, INCOMPLETE, NO_GO, NOT_VERIFIED, Verdict
 
 _COLOURS = {GO: "#1a7f37", NO_GO: "#cf222e"}
 _STATUS_COLOURS = {
@@ -18,17 +19,35 @@ _STATUS_COLOURS = {
     "not verified": "#9a6700",
     "not run": "#57606a",
     "manual": "#57606a",
+    "informative, not run": "#57606a",
 }
 
 STYLE = """<style>
-body{display:flex;flex-direction:column;align-items:flex-start}
+body{display:flex;flex-direction:column;align-items:flex-start;min-width:0;color:#24292f;
+font-size:14px;margin:8px;overflow-wrap:anywhere}
+a,#results-table,.filters button,.collapse button{color:#0550ae}
+span.passed,.passed .col-result{color:#1a7f37}
+span.skipped,span.xfailed,span.rerun,.skipped .col-result,.xfailed .col-result,.rerun .col-result{color:#9a6700}
+span.error,span.failed,span.xpassed,.error .col-result,.failed .col-result,.xpassed .col-result{color:#cf222e}
+#environment-header,#environment{display:none}
+table{max-width:100%}
+.s5-table,#results-table{display:block;overflow-x:auto}
+svg{max-width:100%;height:auto}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}
+details.s5-details{border:1px solid #d0d7de;border-radius:6px;margin:4px 0;padding:2px 8px;align-self:stretch}
+details.s5-details>summary{cursor:pointer;padding:4px 0}
+.s5-evidence-title{font-size:13px;margin:8px 0 2px}
+.logwrapper{max-height:none;overflow:visible}
+#scenarios{align-self:stretch}
+code{background:#f6f8fa;padding:0 3px;border-radius:3px}
 #results-table{align-self:stretch}
 #environment-header,#environment{order:1}
 .s5-message{background:#fff8f8;border-left:4px solid #cf222e;padding:6px 10px}
 .s5-banner{padding:16px 20px;border-radius:6px;color:#fff;margin:8px 0 12px}
-.s5-banner h1{margin:0;font-size:32px}.s5-banner p{margin:4px 0 0}
+.s5-banner h1{margin:0;font-size:32px;color:#fff}.s5-banner p{margin:4px 0 0;color:#fff}
 .s5-table{border-collapse:collapse;margin:6px 0 14px;font-size:13px}
 .s5-table td,.s5-table th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
+.s5-table th{overflow-wrap:normal}
 .s5-section{margin:10px 0 2px;font-size:16px}
 #causes{background:#fff8f0;border:1px solid #d0d7de;border-radius:6px;padding:4px 16px;margin:0 0 12px}
 #causes li{margin:6px 0}
@@ -61,9 +80,18 @@ def banner(verdict: Verdict, exit_code: int, rehearsal: str = "") -> str:
     )
 
 
+def text(value: str) -> str:
+    """Escaped, with `backticked` commands (the runbook's fixes) shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(value))
+
+
 def anchor(record: ScenarioRecord) -> str:
     """The HTML id of a scenario's details, so the causes can link to the scenarios they explain."""
-    return "s5-" + "".join(c if c.isalnum() else "-" for c in record.nodeid).strip("-")
+    return anchor_for(record.nodeid)
+
+
+def anchor_for(nodeid: str) -> str:
+    return "s5-" + "".join(c if c.isalnum() else "-" for c in nodeid).strip("-")
 
 
 def causes_block(verdict: Verdict) -> str:
@@ -78,8 +106,8 @@ def causes_block(verdict: Verdict) -> str:
             more = f" and {cause.count - 12} more" if cause.count > 12 else ""
             items.append(
                 f"<li><b>{escape(cause.title)}</b> ({cause.count} scenario"
-                f"{'s' if cause.count != 1 else ''}): {escape(cause.finding)}"
-                f"<br>fix: {escape(cause.fix)}<br><small>{links}{more}</small></li>"
+                f"{'s' if cause.count != 1 else ''}): {text(cause.finding)}"
+                f"<br>fix: {text(cause.fix)}<br><small>{links}{more}</small></li>"
             )
         return f'<div id="causes"><h2>Why NO-GO</h2><ol>{"".join(items)}</ol></div>'
     if verdict.decision == INCOMPLETE:
@@ -87,7 +115,7 @@ def causes_block(verdict: Verdict) -> str:
         for record in verdict.unverified:
             reasons.setdefault(record.message or record.outcome, []).append(record.title)
         items = [
-            f"<li>{escape(reason)} <small>({len(names)}: "
+            f"<li>{text(reason)} <small>({len(names)}: "
             f"{escape(', '.join(names[:6]))}{' …' if len(names) > 6 else ''})</small></li>"
             for reason, names in reasons.items()
         ]
@@ -176,10 +204,16 @@ def checklist(verdict: Verdict) -> str:
         ]
         shown = names if len(names) <= 3 else [*names[:2], f"… and {len(names) - 2} more"]
         drill = "" if outcome.item.required else " <em>(drill, informative)</em>"
-        colour = _STATUS_COLOURS[outcome.status]
-        why = "".join(f"<br><small>{escape(reason)}</small>" for reason in outcome.reasons)
+        # An informative item that did not run takes nothing from a GO: not shown as a warning.
+        status = (
+            "informative, not run"
+            if not outcome.item.required and outcome.status == NOT_VERIFIED
+            else outcome.status
+        )
+        colour = _STATUS_COLOURS[status]
+        why = "".join(f"<br><small>{text(reason)}</small>" for reason in outcome.reasons)
         parts.append(
-            f'<tr><td style="color:{colour};font-weight:bold">{escape(outcome.status.upper())}</td>'
+            f'<tr><td style="color:{colour};font-weight:bold">{escape(status.upper())}</td>'
             f"<td>{escape(outcome.item.text)}{drill}{why}</td>"
             f"<td>{'<br>'.join(escape(n) for n in shown)}</td></tr>"
         )
@@ -208,8 +242,9 @@ def plans_chart(records: list[ScenarioRecord]) -> str:
 
 
 def _bars(values: list[float], scale: float, title: str, fmt: str) -> str:
-    """A bar per plan, in run order, with a labelled value axis (0 and the top of the scale)."""
-    left, width, height, bar = 48, 24 * len(values) + 60, 170, 18
+    """A bar per plan, in run order, with a labelled value axis (0 and the top of the scale),
+    and every value written out below it (no hover needed: touch screens have none)."""
+    left, width, height, bar = 48, 24 * len(values) + 60, 150, 18
     shapes = [
         f'<text x="4" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left - 2}" y1="20" x2="{left - 2}" y2="120" stroke="#57606a"/>',
@@ -222,15 +257,16 @@ def _bars(values: list[float], scale: float, title: str, fmt: str) -> str:
         shapes.append(
             f'<rect x="{x}" y="{120 - h:.1f}" width="{bar}" height="{h:.1f}" fill="#0969da">'
             f"<title>plan {i + 1}: {fmt.format(value)}</title></rect>"
+            f'<text x="{x + bar / 2}" y="136" font-size="9" text-anchor="middle">{i + 1}</text>'
         )
     shapes.append(f'<line x1="{left - 2}" y1="120" x2="{width - 4}" y2="120" stroke="#57606a"/>')
-    shapes.append(
-        f'<text x="{left}" y="140" font-size="10">test plans of this run, in the order generated'
-        f" (hover a bar for its value)</text>"
-    )
+    figures = " · ".join(f"{i + 1}: {fmt.format(v)}" for i, v in enumerate(values))
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, 380)}" height="{height}" '
+        f'<figure class="s5-chart"><svg xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {max(width, 380)} {height}" width="{max(width, 380)}" height="{height}" '
         f'role="img" aria-label="{escape(title)}">{"".join(shapes)}</svg>'
+        f"<figcaption><small>test plans of this run, in the order generated: "
+        f"{escape(figures)}</small></figcaption></figure>"
     )
 
 
@@ -238,13 +274,13 @@ def scenario_details(record: ScenarioRecord) -> str:
     """What went wrong first (the finding and its fix), then the steps, the failing one carrying
     its error, then the evidence."""
     parts = [
-        f'<div class="s5-scenario" id="{anchor(record)}"><b>{escape(record.feature)}: '
+        f'<div class="s5-scenario"><b>{escape(record.feature)}: '
         f"{escape(record.name)}</b> "
         f"<small>{' '.join('@' + escape(t) for t in record.tags)}</small>"
     ]
     if record.message and record.outcome != "passed":
         parts.append(
-            f"<p class='s5-message'><b>{escape(record.outcome)}:</b> {escape(record.message)}</p>"
+            f"<p class='s5-message'><b>{escape(record.outcome)}:</b> {text(record.message)}</p>"
         )
     if record.steps:
         parts.append(
@@ -255,6 +291,23 @@ def scenario_details(record: ScenarioRecord) -> str:
         + "".join(_evidence(e) for e in record.evidence)
         + "</div></div>"
     )
+    return "".join(parts)
+
+
+def scenarios_block(records: list[ScenarioRecord], redact: Any) -> str:
+    """Every scenario of the feature files with its steps and evidence, served as HTML (no
+    script needed): closed when it passed, open when it did not. The causes link here."""
+    parts = ['<section id="scenarios"><h2>Scenarios, steps and evidence</h2>']
+    for record in records:
+        colour = _STATUS_COLOURS.get(record.outcome, "#57606a")
+        opened = " open" if record.outcome == "failed" else ""
+        parts.append(
+            f'<details class="s5-details" id="{anchor(record)}"{opened}><summary>'
+            f'<b style="color:{colour}">{escape(record.outcome.upper())}</b> '
+            f"{escape(record.feature)}: {escape(record.title)}</summary>"
+            f"{redact(scenario_details(record))}</details>"
+        )
+    parts.append("</section>")
     return "".join(parts)
 
 
@@ -282,7 +335,7 @@ def _sql_shown(data: dict[str, Any]) -> str:
 
 
 def _evidence(item: dict[str, Any]) -> str:
-    data, title = item["data"], f"<h4>{escape(item['title'])}</h4>"
+    data, title = item["data"], f"<h3 class='s5-evidence-title'>{escape(item['title'])}</h3>"
     if item["kind"] == "sql":
         head = "".join(f"<th>{escape(str(c))}</th>" for c in data["columns"])
         rows = "".join(

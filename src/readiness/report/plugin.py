@@ -19,6 +19,7 @@ from readiness.report.crash_line import CrashLine, SentLine
 from readiness.report.files import ANNOUNCEMENT, ReportFiles, keep_only_scenarios
 from readiness.report.html import (
     STYLE,
+    anchor_for,
     api_drift_block,
     banner,
     causes_block,
@@ -26,10 +27,11 @@ from readiness.report.html import (
     drift_block,
     identity_table,
     plans_chart,
-    scenario_details,
+    scenarios_block,
 )
 from readiness.report.identity import run_identity
 from readiness.report.inventory import item_key, read_inventory
+from readiness.report.page_fixups import served_whole
 from readiness.report.scenario_record import (
     PROPERTY,
     ScenarioRecord,
@@ -154,9 +156,15 @@ class ReportCollector:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         """The sign-off page is about the deployment: the project's own tests, when a plain
-        `pytest` runs them alongside the suite, have no row on it."""
+        `pytest` runs them alongside the suite, have no row on it. A scenario's row links to its
+        steps and evidence, which the page serves in its own section."""
         if report.nodeid.split("/")[0].split("::")[0] != "features":
             cells.clear()
+            return
+        cells[3] = (
+            f'<td class="col-links"><a href="#{anchor_for(report.nodeid)}">steps and '
+            "evidence</a></td>"
+        )
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(
@@ -176,6 +184,7 @@ class ReportCollector:
                 api_drift_block(identity.get("api_drift") or []),
                 checklist(verdict),
                 plans_chart(verdict.records),
+                scenarios_block(verdict.records, self.redact),
             ]
         )
 
@@ -259,6 +268,9 @@ class ReportCollector:
             return
         if self.files.scenarios_only_junit:
             keep_only_scenarios(self.files.pending / "junit.xml")
+        page = self.files.pending / "signoff.html"
+        if page.exists():
+            page.write_text(served_whole(page.read_text(encoding="utf-8")), encoding="utf-8")
         self.files.publish()
         html = self._html_report()
         if html is not None:  # pytest-html names the page it wrote: the published one
@@ -347,12 +359,6 @@ def attach_record(
     # On the report object itself: pytest-xdist carries a report's attributes to the controller,
     # and junit.xml (which prints user_properties) stays what CI test views show.
     setattr(report, PROPERTY, redact(record.to_json()))
-    if report.when == "call" or report.outcome != "passed":
-        # pytest-html reads `extras` from the report (an html extra is this dict); without
-        # pytest-html the attribute is simply unused.
-        details = {"name": None, "format_type": "html", "mime_type": None, "extension": None}
-        details["content"] = redact(scenario_details(record))
-        report.extras = [*getattr(report, "extras", []), details]  # type: ignore[attr-defined]
 
 
 # --- pytest-bdd hooks: the Gherkin steps as they run ------------------------------------
