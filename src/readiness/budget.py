@@ -5,8 +5,10 @@ by what is left of the budget. Once it is spent, the wait in progress fails with
 exhausted while waiting for ..." and every scenario not yet started fails at once, so the
 verdict and all reports are still written before a CI job's own timeout.
 
-The budget starts with the run's first scenario (a plain `pytest` runs the project's own tests
-first); each pytest-xdist worker starts its own with its first scenario.
+The budget is spent by the scenarios: its clock runs while one runs and stops between them. In
+`pytest features/` they follow one another, so that is the run's time; in a plain `pytest` the
+project's own tests run between (and, under pytest-xdist, beside) them and are not counted. Each
+pytest-xdist worker keeps its own.
 """
 
 import time
@@ -21,15 +23,23 @@ MINIMUM_WAIT_S = 0.5
 class RunBudget:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.deadline: float | None = None  # set by start()
+        self.spent = 0.0  # by the scenarios that ended
+        self.since: float | None = None  # when the scenario running now started
 
     def start(self) -> None:
-        """Start the clock, once: later calls change nothing."""
-        if self.deadline is None:
-            self.deadline = time.monotonic() + self.seconds
+        """A scenario begins: the clock runs (a call while it runs changes nothing)."""
+        if self.since is None:
+            self.since = time.monotonic()
+
+    def pause(self) -> None:
+        """A scenario ended: the clock stops until the next one."""
+        if self.since is not None:
+            self.spent += time.monotonic() - self.since
+            self.since = None
 
     def remaining(self) -> float:
-        return self.seconds if self.deadline is None else self.deadline - time.monotonic()
+        running = time.monotonic() - self.since if self.since is not None else 0.0
+        return self.seconds - self.spent - running
 
     @property
     def exhausted(self) -> bool:

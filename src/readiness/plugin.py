@@ -158,6 +158,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     session.config.stash[PROFILES_KEY] = [request for request in requests if request]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """The scenario's fixtures are torn down: its time is spent, the budget's clock stops."""
+    if is_scenario(item):
+        item.config.stash[BUDGET_KEY].pause()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Once the run's budget is spent, the scenarios not yet started fail at once: the verdict

@@ -265,7 +265,7 @@ def test_the_embedded_target_in_the_athlete_ally_profile_says_go(tmp_path: Path)
     assert len(predicate["target"]["runbook_drift"]) == 4
     page = (tmp_path / "reports" / "signoff.html").read_text(encoding="utf-8")
     assert "Runbook drift</h2>" in page and "classification AS category" in page
-    assert "the runbook&#39;s SQL, as written&lt;/p&gt;" in page  # in a scenario's evidence
+    assert "the runbook's SQL, as written</p>" in page  # in a scenario's evidence, served
 
 
 def test_a_lock_leaves_the_drift_unknown_not_absent(athlete_ally_dsn: str) -> None:
