@@ -76,6 +76,7 @@ class PlanRequests:
                 self.batch.jobs,
                 self.config.queue_stall_s,
                 self.queue.moved_within,
+                self.queue.database.lock_holders,
             )
         except JobNotFinished as late:
             fail(*self.queue.stuck(late.problem, late.job_id, late.status))
@@ -135,6 +136,7 @@ class PlanRequests:
                     jobs,
                     self.config.queue_stall_s,
                     self.queue.moved_within,
+                    self.queue.database.lock_holders,
                 )
             except JobNotFinished as late:
                 self.queue.stuck(late.problem, late.job_id, late.status)

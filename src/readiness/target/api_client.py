@@ -94,12 +94,14 @@ class JobBatch:
 class Stall:
     """Whether the run's jobs are stuck waiting: none of them has moved (status or progress)
     for `limit_s` while every unfinished one still waits to be picked up. A job processing is
-    not stalled (generation may take long); it is bounded by the job deadline."""
+    not stalled (generation may take long); it is bounded by the job deadline, unless something
+    says it is blocked (`blocked_for`)."""
 
     def __init__(self, limit_s: float) -> None:
         self.limit_s = limit_s
         self.seen: dict[str, tuple[Any, Any]] = {}
         self.moved_at = time.monotonic()
+        self.asked_at = 0.0  # when `blocked` was last asked
 
     def stuck_for(self, states: dict[str, tuple[Any, Any]]) -> float | None:
         """Seconds the jobs have been stuck, once that is beyond the limit; else None."""
@@ -109,6 +111,15 @@ class Stall:
         waiting = all(status in WAITING_STATUSES for status, _ in states.values())
         stuck = time.monotonic() - self.moved_at
         return stuck if waiting and stuck > self.limit_s else None
+
+    def blocked_for(self, blocked: Callable[[], str]) -> float | None:
+        """Seconds the jobs, whatever their status, have not moved, once beyond the limit and
+        `blocked()` names what blocks them (a lock on their tables); asked once a limit's time."""
+        unmoved = time.monotonic() - self.moved_at
+        if unmoved <= self.limit_s or time.monotonic() - self.asked_at < self.limit_s:
+            return None
+        self.asked_at = time.monotonic()
+        return unmoved if blocked() else None
 
 
 class PlanningApi:
@@ -347,13 +358,15 @@ class PlanningApi:
         batch: "JobBatch | None" = None,
         stall_s: float | None = None,
         queue_moved: Callable[[float], bool] | None = None,
+        blocked: Callable[[], str] | None = None,
     ) -> dict[str, Any]:
         """Poll until the job is completed or failed; a deadline (within the run's budget), never
         a fixed sleep. Time spent waiting out rate limits does not count against the deadline.
         A job still unfinished at the deadline raises `JobNotFinished`, and so does one whose
         queue has stalled (`Stall`) for `stall_s`, unless `queue_moved(seconds)` says the queue
-        served other jobs meanwhile (busy, not stuck). With a `batch`, every job of it is polled
-        in the same rounds, so the plans requested together are awaited together."""
+        served other jobs meanwhile (busy, not stuck), or whose jobs have not moved for `stall_s`
+        while `blocked()` names what blocks them. With a `batch`, every job of it is polled in
+        the same rounds, so the plans requested together are awaited together."""
         started = time.monotonic()
         deadline_s = min(deadline_s, max(0.0, self.budget.remaining()))
         limited_before = self.rate_limited_s
@@ -383,6 +396,8 @@ class PlanningApi:
                 stuck = stall.stuck_for(states)
                 if stuck is not None and queue_moved is not None and queue_moved(stall.limit_s):
                     stall.moved_at, stuck = time.monotonic(), None
+                if stuck is None and blocked is not None:
+                    stuck = stall.blocked_for(blocked)
                 if stuck is not None:
                     raise JobNotFinished(
                         job_id, str(status), waited, False, stalled=(len(states), stuck)
