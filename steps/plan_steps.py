@@ -11,13 +11,18 @@ from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
 from readiness.plugin import ScenarioState
-from readiness.runbook.forged_tokens import GENUINE, NotAJwt, forged_tokens, resigned_tokens
+from readiness.runbook.forged_tokens import (
+    NotAJwt,
+    check_resigned_tokens_refused,
+    forged_tokens,
+    statuses_with,
+)
 from readiness.runbook.idempotent_retry import check_idempotent_retry
 from readiness.runbook.persisted_scoring import check_scoring_persisted
 from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
 from readiness.runbook.scoring_drill import ScoringRollbackDrill
-from readiness.target.api_client import PlanningApi, at_once
+from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
 from readiness.target.deployment import Target
 
@@ -142,7 +147,7 @@ def forged_tokens_refused(api: PlanningApi, target: Target, job: Job, evidence: 
         forged = forged_tokens(target.token)
     except NotAJwt:
         pytest.skip("the test user's token is not a JWT: there are no claims to forge one from")
-    answers = _statuses_with(api, job, forged, evidence)
+    answers = statuses_with(api, job["jobId"], forged, evidence)
     accepted = {kind: status for kind, status in answers.items() if status != 401}
     expect(
         not accepted,
@@ -155,45 +160,12 @@ def forged_tokens_refused(api: PlanningApi, target: Target, job: Job, evidence: 
 @then("reading it with an expired token or one for another audience or issuer is rejected with 401")
 def resigned_tokens_refused(api: PlanningApi, target: Target, job: Job, evidence: Evidence) -> None:
     """What a leaked old token, or one minted for another service sharing the key, would try."""
-    key = target.signing_key
-    if key is None:
-        pytest.skip(
-            "the signing key is not given: set PLANNING_JWT_SECRET to the staging's key to try "
-            "expired tokens and tokens for another audience or issuer"
-        )
-    try:
-        tokens = resigned_tokens(target.token, key)
-    except NotAJwt:
-        pytest.skip("the test user's token is not a JWT: there are no claims to re-sign")
-    genuine = api.job(job["jobId"], tokens.pop(GENUINE), evidence).status_code
-    if genuine == 401:
-        pytest.skip(
-            "PLANNING_JWT_SECRET is not the key this API checks tokens with (the test user's own "
-            "claims signed with it are refused): nothing else can be tried with it"
-        )
-    answers = _statuses_with(api, job, tokens, evidence)
-    accepted = {kind: status for kind, status in answers.items() if status != 401}
-    expect(
-        not accepted,
-        found=f"tokens it must refuse answered {accepted}",
-        expected=f"401 for each of: {', '.join(answers)}",
-        fix="token_claims",
-    )
+    check_resigned_tokens_refused(api, target, job["jobId"], evidence)
 
 
 @then("the runbook's test plan requested twice with one Idempotency-Key is one job")
 def idempotent_retry(plans: PlanRequests, evidence: Evidence) -> None:
     check_idempotent_retry(plans, evidence)
-
-
-def _statuses_with(
-    api: PlanningApi, job: Job, tokens: dict[str, str], evidence: Evidence
-) -> dict[str, int]:
-    """The status of reading the job with each token, the reads sent together."""
-    statuses = at_once(
-        lambda token: api.job(job["jobId"], token, evidence).status_code, [*tokens.values()]
-    )
-    return dict(zip(tokens, statuses, strict=True))
 
 
 @then("another user reading that job is refused")

@@ -266,19 +266,21 @@ SHARED_BOOT_KEY = pytest.StashKey[SharedBoot]()
 WORKER_INPUT = "readiness_target"
 
 
-def _runs_features(config: pytest.Config) -> bool:
+def _features_and_paths(config: pytest.Config) -> tuple[Path, list[Path]]:
+    """features/, and the paths the run was given (the root when none)."""
     features = (config.rootpath / "features").resolve()
     paths = [Path(arg.split("::")[0]).resolve() for arg in config.args] or [config.rootpath]
-    return any(
-        path == features or features.is_relative_to(path) or path.is_relative_to(features)
-        for path in paths
-    )
+    return features, paths
+
+
+def _runs_features(config: pytest.Config) -> bool:
+    features, paths = _features_and_paths(config)
+    return any(features.is_relative_to(path) or path.is_relative_to(features) for path in paths)
 
 
 def _runs_only_features(config: pytest.Config) -> bool:
     """The run is the readiness suite alone (`pytest features/`), not the project's tests too."""
-    features = (config.rootpath / "features").resolve()
-    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args] or [config.rootpath]
+    features, paths = _features_and_paths(config)
     return all(path.is_relative_to(features) for path in paths)
 
 

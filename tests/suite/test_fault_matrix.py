@@ -693,7 +693,13 @@ OLD_JOBS = {
 }
 HEALTHY_BUT_AWKWARD = {
     "failed jobs from a week before the deploy": Fault(
-        "failed jobs from a week before the deploy", "", frozenset(), "", "", sql="see OLD_JOBS"
+        "failed jobs from a week before the deploy",
+        "",
+        frozenset(),
+        "",
+        "",
+        sql=OLD_JOBS[RUNBOOK],
+        athlete_ally=Variant(sql=OLD_JOBS[ATHLETE_ALLY]),
     ),
     "another user's job answered 404": Fault(
         "another user's job answered 404",
@@ -735,7 +741,7 @@ def _run_row(
                 migrate(conn, profile=profile)
             seed_foundational(conn, actor="ops", profile=profile)
             if fault is not None and fault.sql:
-                conn.execute(OLD_JOBS[profile] if fault.sql == "see OLD_JOBS" else fault.sql)
+                conn.execute(fault.sql)
         engine_env = {
             "PLANNING_JWT_SECRET": JWT_SECRET,
             "FEATURE_V1_PLANNING_SCORING": "true",
@@ -793,7 +799,7 @@ def matrix(
         )
     rows = {
         "healthy": None,
-        **HEALTHY_BUT_AWKWARD,
+        **{name: row.in_profile(profile) for name, row in HEALTHY_BUT_AWKWARD.items()},
         **{f.name: f.in_profile(profile) for f in FAULTS},
     }
     with postgres.admin() as conn:

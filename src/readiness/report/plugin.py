@@ -78,8 +78,10 @@ class ReportCollector:
         value = getattr(report, PROPERTY, None)
         if value is None:
             return
-        from_worker = isinstance(report.longrepr, str)  # pytest-xdist sends reports as text
-        if self.config.option.tbstyle == "line" and report.failed and from_worker:
+        # A finding that arrives as text (pytest-xdist sends reports so; an error that is no
+        # finding is kept as redacted text): under --tb=line, its line alone.
+        as_text = isinstance(report.longrepr, str)
+        if self.config.option.tbstyle == "line" and report.failed and as_text:
             report.longrepr = cast(Any, CrashLine(SentLine(str(report.longrepr))))
         record = ScenarioRecord.from_json(str(value))
         known = self.records.get(record.nodeid)

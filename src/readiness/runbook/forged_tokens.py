@@ -13,6 +13,12 @@ import secrets
 import time
 
 import jwt
+import pytest
+
+from readiness.checks import expect
+from readiness.evidence import Evidence
+from readiness.target.api_client import PlanningApi, at_once
+from readiness.target.deployment import Target
 
 
 class NotAJwt(ValueError):
@@ -71,3 +77,43 @@ def resigned_tokens(token: str, key: str) -> dict[str, str]:
     if "iss" in claims:
         variants["from another issuer"] = {**fresh, "iss": "another-issuer"}
     return {kind: jwt.encode(body, key, algorithm=algorithm) for kind, body in variants.items()}
+
+
+def statuses_with(
+    api: PlanningApi, job_id: str, tokens: dict[str, str], evidence: Evidence
+) -> dict[str, int]:
+    """The status of reading the job with each token, the reads sent together."""
+    statuses = at_once(
+        lambda token: api.job(job_id, token, evidence).status_code, [*tokens.values()]
+    )
+    return dict(zip(tokens, statuses, strict=True))
+
+
+def check_resigned_tokens_refused(
+    api: PlanningApi, target: Target, job_id: str, evidence: Evidence
+) -> None:
+    """Each of `resigned_tokens` but the genuine one must be refused with 401; not verified
+    without the key, or with a key the API does not check tokens with."""
+    key = target.signing_key
+    if key is None:
+        pytest.skip(
+            "the signing key is not given: set PLANNING_JWT_SECRET to the staging's key to try "
+            "expired tokens and tokens for another audience or issuer"
+        )
+    try:
+        tokens = resigned_tokens(target.token, key)
+    except NotAJwt:
+        pytest.skip("the test user's token is not a JWT: there are no claims to re-sign")
+    if api.job(job_id, tokens.pop(GENUINE), evidence).status_code == 401:
+        pytest.skip(
+            "PLANNING_JWT_SECRET is not the key this API checks tokens with (the test user's own "
+            "claims signed with it are refused): nothing else can be tried with it"
+        )
+    answers = statuses_with(api, job_id, tokens, evidence)
+    accepted = {kind: status for kind, status in answers.items() if status != 401}
+    expect(
+        not accepted,
+        found=f"tokens it must refuse answered {accepted}",
+        expected=f"401 for each of: {', '.join(answers)}",
+        fix="token_claims",
+    )
