@@ -34,6 +34,7 @@ from planning_engine.settings import ServiceSettings
 
 ATTEMPTS = 4  # one try and three retries, back to back, as the service makes them
 STALLING_CAPACITY = 3  # PLAN_GENERATION_MAX_CONCURRENT's default
+STALLING_GENERATION_S = 1.0  # how long one generation takes in the queue_stall rehearsal
 LLM_STUB_ERROR = "LLM integration not implemented yet"
 DEFAULT_PROFILE: dict[str, Any] = {
     "proficiency": "intermediate",
@@ -184,6 +185,10 @@ class DeployedGenerator:
     async def _run(self, event: dict[str, Any]) -> None:
         job_id = event["jobId"]
         await self._set(job_id, "processing", 10)
+        if "queue_stall" in self.faults:
+            # The service's generation takes seconds (an LLM call): a burst of requests is
+            # then always more than its 3 slots at once, whatever this machine's speed.
+            await asyncio.sleep(STALLING_GENERATION_S)
         async with self.pool.connection() as conn:
             movements = await published_movements(conn)
         plan = await self._attempts(event, movements)
