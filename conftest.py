@@ -3,9 +3,11 @@
 pytest_plugins = [
     "readiness.report.plugin",
     "readiness.plugin",
+    "readiness.since_deploy.plugin",
     "steps.target_steps",
     "steps.database_steps",
     "steps.seeding_steps",
     "steps.plan_steps",
     "steps.observability_steps",
+    "steps.since_deploy_steps",
 ]

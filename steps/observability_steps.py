@@ -1,5 +1,7 @@
 """Steps that read what the engine reports about itself: logs, /health and /metrics."""
 
+from typing import Any
+
 import pytest
 from pytest_bdd import given, then
 
@@ -15,6 +17,7 @@ from readiness.runbook.log_checks import (
     scoring_lines,
 )
 from readiness.runbook.plans import Job, scoring_of
+from readiness.since_deploy.measurements import record_metrics
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
 from readiness.target.deployment import Target
@@ -52,8 +55,9 @@ def flag_enabled(target: Target, api: PlanningApi, job: Job, evidence: Evidence)
 
 
 @then("the engine log has no error lines")
-def no_error_lines(target: Target, evidence: Evidence) -> None:
+def no_error_lines(target: Target, measured: dict[str, Any], evidence: Evidence) -> None:
     errors = _log(target).errors()
+    measured.setdefault("errors", {})["log_errors"] = len(errors)
     evidence.note("error lines in the engine log", count=len(errors), first=errors[:5])
     expect(
         not errors,
@@ -94,10 +98,14 @@ def scoring_logged(target: Target, job: Job, evidence: Evidence) -> None:
 
 
 @given("the target's key metrics are read", target_fixture="metrics")
-def key_metrics(api: PlanningApi, database: DatabaseProbe, evidence: Evidence) -> KeyMetrics:
+def key_metrics(
+    api: PlanningApi, database: DatabaseProbe, measured: dict[str, Any], evidence: Evidence
+) -> KeyMetrics:
     """/metrics where the target serves it; what it does not expose comes from the database
     where the database holds it, or is not verified."""
-    return KeyMetrics(api.metrics(evidence), database, evidence, api.down_reason)
+    samples = api.metrics(evidence)
+    record_metrics(measured, samples)
+    return KeyMetrics(samples, database, evidence, api.down_reason)
 
 
 @then("the metric of published movements is at least 8")

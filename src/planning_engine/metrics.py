@@ -9,7 +9,14 @@ the metric names and labels are the same in both.
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 from psycopg import AsyncConnection
 
 JOB_STATUSES = ("queued", "processing", "completed", "failed")
@@ -53,6 +60,10 @@ class EngineMetrics:
         self.read_state = read_state
         self.registry = CollectorRegistry()
         gauges = self.registry if database_gauges else None
+        # The API process's start time (process_start_time_seconds): when this release went
+        # live, for a suite that judges before and after it.
+        if database_gauges:
+            ProcessCollector(registry=self.registry)
         self.jobs = Gauge("planning_jobs", "Plan jobs by status", ["status"], registry=gauges)
         self.plans_scored = Counter(
             "planning_plans_scored", "Plans scored with fixed-weight-v1", registry=self.registry

@@ -49,6 +49,17 @@ FIXES = {
     "performance": "check the indexes of the tables the query reads (movement_library: name, "
     "status; plan_jobs: status, created_at) and the database load (runbook Success Criteria: "
     "No performance regressions)",
+    "error_rate": "plan jobs fail more often since the deploy than before it: read the failed "
+    "jobs' errors since the deploy and roll back if the release caused them (runbook Success "
+    "Criteria: No increase in error rates; Alerts: Plan generation errors increase)",
+    "scoring_share": "fewer completed plans carry scoring since the deploy than before it: "
+    "check the flag on every instance (runbook Troubleshooting: Scoring Not Appearing)",
+    "latency": "plan jobs take longer since the deploy than before it: compare the release's "
+    "generation and scoring time with the previous one, and roll back if it is the cause "
+    "(runbook Success Criteria: No performance regressions)",
+    "regression": "slower than at the last GO on this target: check the indexes and the "
+    "database load, and what changed since that run (runbook Monitoring: Average scoring "
+    "time: monitor for performance regression)",
     "scorer": "the deployed scorer computes fixed-weight-v1 differently from the reference: "
     "check the scorer release (runbook Troubleshooting: Scoring Validation Fails)",
     "logs": "investigate the errors in the engine log (runbook Rollback: Scoring Feature, step 4)",

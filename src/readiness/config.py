@@ -9,7 +9,9 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import jwt
@@ -22,6 +24,8 @@ from readiness.api_profiles import VARIABLE as API_PROFILE_VARIABLE
 from readiness.api_profiles import UnknownApiProfile, check_profile_name
 from readiness.schema_profiles import VARIABLE as PROFILE_VARIABLE
 from readiness.schema_profiles import UnknownProfile, load_profile, profile_names
+from readiness.since_deploy.comparison import Tolerances
+from readiness.since_deploy.deploy_time import parse_deployed_at
 
 FLAG_VARIABLE = "FEATURE_V1_PLANNING_SCORING"
 # Variables that only mean something with PLANNING_API_URL (a staging to check).
@@ -42,6 +46,23 @@ STAGING_VARIABLES = (
     "PLANNING_API_TOKEN",
     "STAGING_TOKEN",
 )
+
+
+class Options(Protocol):
+    """Where the options come from: pytest's config, or a command of its own (`watch`)."""
+
+    def getoption(self, name: str, default: Any = ...) -> Any: ...
+
+
+@dataclass
+class OptionValues:
+    """Options given by a command other than pytest, by pytest's option names."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def getoption(self, name: str, default: Any = None) -> Any:
+        value = self.values.get(name)
+        return default if value is None else value
 
 
 # Raised at start-up: pytest prints a UsageError as one line and exits with code 4.
@@ -77,6 +98,14 @@ class SuiteConfig:
     schema_profile: str | None = None
     # None: detected from the target's answers; the embedded target then serves the runbook's.
     api_profile: str | None = None
+    # When the release under test went live (--deployed-at); None: read from the target.
+    deployed_at: datetime | None = None
+    # Where the runs' history is kept (--history); None: the reports folder's history.sqlite
+    # for a staging, none for the embedded target.
+    history: Path | None = None
+    tolerances: Tolerances = field(default_factory=Tolerances)
+    # A query or job latency this much slower than at the last GO is a regression (0.5: 50 %).
+    regression_tolerance: float = 0.5
 
     @property
     def embedded(self) -> bool:
@@ -138,6 +167,18 @@ def add_options(parser: pytest.Parser) -> None:
         "configured: a rehearsal, never a sign-off (without it such a run exits 4)",
     )
     group.addoption(
+        "--deployed-at",
+        default=None,
+        help="when the release under test went live, ISO 8601 (default PLANNING_DEPLOYED_AT, "
+        "else the engine's start on /metrics, else its log's first flag evaluation)",
+    )
+    group.addoption(
+        "--history",
+        default=None,
+        help="the history file runs are appended to and compared with (default "
+        "PLANNING_HISTORY, else REPORTS_DIR/history.sqlite for a staging)",
+    )
+    group.addoption(
         "--max-duration",
         default=None,
         help="the run's time budget in seconds: scenarios still waiting after it fail and the "
@@ -175,7 +216,7 @@ _MAX_DURATION = _Duration(
 )
 
 
-def _duration(pytest_config: pytest.Config, setting: _Duration) -> float:
+def _duration(pytest_config: Options, setting: _Duration) -> float:
     """The option if given, else the variable, else the default. A value given but unusable
     stops the run, whichever way it came: 0 must not silently mean the default, nor -1 a
     deadline already past that the verdict would then blame on the staging."""
@@ -202,6 +243,67 @@ def _positive(shown: str, raw: str, expected: str, default: float) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ConfigurationProblem(f"{shown} must be a positive number: {wanted}")
     return value
+
+
+def _share(name: str, default: float, expected: str) -> float:
+    """A share in (0, 1], from its variable."""
+    value = _number(name, default, expected)
+    if value > 1:
+        raise ConfigurationProblem(f"{name}={value:g} must be at most 1: expected {expected}")
+    return value
+
+
+def read_tolerances() -> Tolerances:
+    """How the before/after comparisons judge (PLANNING_MIN_JOBS, PLANNING_SIGNIFICANCE,
+    PLANNING_RATE_TOLERANCE, PLANNING_LATENCY_TOLERANCE)."""
+    default = Tolerances()
+    return Tolerances(
+        min_jobs=int(
+            _number(
+                "PLANNING_MIN_JOBS",
+                default.min_jobs,
+                "the jobs each side of the deploy needs for a comparison",
+            )
+        ),
+        significance=_share(
+            "PLANNING_SIGNIFICANCE", default.significance, "the p-value below which it is no chance"
+        ),
+        rate=_share(
+            "PLANNING_RATE_TOLERANCE",
+            default.rate,
+            "how much a rate may worsen, as a share (0.02: 2 points)",
+        ),
+        latency=_number(
+            "PLANNING_LATENCY_TOLERANCE",
+            default.latency,
+            "how much the median job latency may grow, as a share (0.25: 25 %)",
+        ),
+    )
+
+
+def _deployed_at(pytest_config: Options, env: Mapping[str, str]) -> datetime | None:
+    option = pytest_config.getoption("deployed_at", None)
+    raw = option or env.get("PLANNING_DEPLOYED_AT") or None
+    if raw is None:
+        return None
+    try:
+        return parse_deployed_at(raw, datetime.now(UTC))
+    except ValueError as error:
+        shown = "--deployed-at" if option else "PLANNING_DEPLOYED_AT"
+        raise ConfigurationProblem(f"{shown}={raw!r} {error}") from None
+
+
+def _history(pytest_config: Options, env: Mapping[str, str]) -> Path | None:
+    raw = pytest_config.getoption("history", None) or env.get("PLANNING_HISTORY") or None
+    if raw is None:
+        return None
+    path = Path(raw)
+    if path.is_dir():
+        raise ConfigurationProblem(
+            f"--history / PLANNING_HISTORY {raw!r} is a directory: name the history file, "
+            "e.g. reports/history.sqlite"
+        )
+    return path
 
 
 def token_subject(token: str | None) -> str | None:
@@ -295,7 +397,7 @@ def _second_token(env: Mapping[str, str], token: str | None) -> str | None:
     return second
 
 
-def _schema_profile(pytest_config: pytest.Config, env: Mapping[str, str]) -> str | None:
+def _schema_profile(pytest_config: Options, env: Mapping[str, str]) -> str | None:
     option = pytest_config.getoption("schema_profile", None)
     raw = option or env.get(PROFILE_VARIABLE) or None
     if raw is None:
@@ -307,7 +409,7 @@ def _schema_profile(pytest_config: pytest.Config, env: Mapping[str, str]) -> str
         raise ConfigurationProblem(f"{shown}={raw!r}: {error}") from None
 
 
-def _api_profile(pytest_config: pytest.Config, env: Mapping[str, str]) -> str | None:
+def _api_profile(pytest_config: Options, env: Mapping[str, str]) -> str | None:
     option = pytest_config.getoption("api_profile", None)
     raw = option or env.get(API_PROFILE_VARIABLE) or None
     if raw is None:
@@ -319,7 +421,7 @@ def _api_profile(pytest_config: pytest.Config, env: Mapping[str, str]) -> str | 
         raise ConfigurationProblem(f"{shown}={raw!r}: {error}") from None
 
 
-def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> SuiteConfig:
+def read_config(pytest_config: Options, suite_selected: bool = True) -> SuiteConfig:
     """`suite_selected` is False when pytest runs none of features/ (e.g. `pytest tests/`): an
     engine developer's PLANNING_DATABASE_URL then says nothing about a staging to check."""
     env = os.environ
@@ -385,6 +487,14 @@ def read_config(pytest_config: pytest.Config, suite_selected: bool = True) -> Su
             _schema_profile(pytest_config, env), _api_profile(pytest_config, env), api_url
         ),
         api_profile=_api_profile(pytest_config, env),
+        deployed_at=_deployed_at(pytest_config, env),
+        history=_history(pytest_config, env),
+        tolerances=read_tolerances(),
+        regression_tolerance=_number(
+            "PLANNING_REGRESSION_TOLERANCE",
+            0.5,
+            "how much slower than at the last GO is a regression, as a share (0.5: 50 %)",
+        ),
     )
 
 

@@ -68,6 +68,8 @@ MARKERS = {
     "phase4": "runbook Phase 4: Validation",
     "post_deploy": "runbook Post-Deployment Validation",
     "monitoring": "runbook Monitoring & Observability",
+    "since_deploy": "runbook Success Criteria over time: the release against the target's own "
+    "data before the deploy, and against the last GO",
     "rollback": "runbook Rollback Procedures (drills)",
     "troubleshooting": "runbook Troubleshooting: each path ends in a message naming the fix",
     "security": "API access control",

@@ -19,6 +19,8 @@ def suite_root() -> Path:
 
 
 HELP = """usage: stream5-readiness [options] [pytest options]
+       stream5-readiness watch --every SECONDS --for SECONDS [--plans N] [--keep-going]
+       stream5-readiness alert-rules [--api-profile runbook|athlete-ally]
 
 Checks a Stream 5 deployment (movement seeding and plan scoring) against the staging readiness
 runbook and answers GO, NO-GO or INCOMPLETE, with the evidence. Without PLANNING_API_URL it
@@ -32,6 +34,10 @@ settings (environment):
   PLANNING_API_TOKEN_2        a second user's token (job privacy check)
   PLANNING_JWT_SECRET         the staging's signing key (expired and other-audience tokens)
   PLANNING_ENGINE_LOG_COMMAND a command that prints the engine log (or PLANNING_ENGINE_LOG_FILE)
+  PLANNING_DEPLOYED_AT        when the release went live, ISO 8601 (--deployed-at; default:
+                              the engine's start on /metrics, else its log's first flag line)
+  PLANNING_HISTORY            the history file (--history; default REPORTS_DIR/history.sqlite
+                              for a staging): every run is appended, compared with the last GO
   FEATURE_V1_PLANNING_SCORING the flag state the staging should have (true)
 
 options:
@@ -57,12 +63,25 @@ exit codes: 0 GO (or INCOMPLETE with --allow-incomplete)
             5 no scenario selected (-k, -m matched nothing): nothing checked, reports untouched
 
 reports: DIR/signoff.html (the sign-off page), junit.xml, cucumber.json, verdict.json,
-         announcement.md (on a GO against a staging only)
+         announcement.md (on a GO against a staging only), history.sqlite (kept, never
+         removed), trend.html (written by `watch`)
+
+watch:        rounds of the monitoring checks and the runbook's three alerts; exits 1 as soon
+              as an alert fires; `stream5-readiness watch --help` for its options
+alert-rules:  the same alerts as Prometheus rules, for the deployment's own metrics
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["watch"]:
+        from readiness.watch.cli import main as watch
+
+        return watch(arguments[1:])
+    if arguments[:1] == ["alert-rules"]:
+        from readiness.alert_rules import main as alert_rules
+
+        return alert_rules(arguments[1:])
     if "-h" in arguments or "--help" in arguments:
         print(HELP, end="")
         return 0

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from suite_runner import REPO, SUITE_VARIABLES
+from support.suite_runner import REPO, SUITE_VARIABLES
 
 WORKFLOW = REPO / ".github" / "workflows" / "readiness.yml"
 
@@ -81,3 +81,26 @@ def test_without_the_log_the_gate_is_incomplete_and_passes_only_when_allowed(
 ) -> None:
     allowed = {"READINESS_ALLOW_INCOMPLETE": "true"}
     assert _gate(tmp_path, staging_env, allowed) == (0, "INCOMPLETE")
+
+
+def test_the_history_is_carried_from_run_to_run_whatever_the_verdict() -> None:
+    """Restored before the gate from the newest earlier run, saved after it even on NO-GO, at
+    the path the suite appends to by default (REPORTS_DIR/history.sqlite)."""
+    from readiness.history.store import FILE_NAME
+
+    steps = list(_steps())
+    restore, save = (
+        _steps()["Restore the readiness history"],
+        _steps()["Save the readiness history"],
+    )
+    gate = steps.index("Run the readiness suite against staging")
+    assert (
+        steps.index("Restore the readiness history")
+        < gate
+        < steps.index("Save the readiness history")
+    )
+    assert restore["uses"].startswith("actions/cache/restore@")
+    assert save["uses"].startswith("actions/cache/save@") and save["if"] == "always()"
+    assert restore["with"]["path"] == save["with"]["path"] == f"reports/{FILE_NAME}"
+    assert restore["with"]["key"] == save["with"]["key"]
+    assert save["with"]["key"].startswith(restore["with"]["restore-keys"])

@@ -4,13 +4,12 @@ NO-GO that blames the staging or a silent fallback to the default."""
 
 import os
 from pathlib import Path
-from typing import cast
 from unittest import mock
 
 import pytest
 
-from readiness.config import SuiteConfig, read_config
-from suite_runner import run_suite
+from readiness.config import OptionValues, SuiteConfig, read_config
+from support.suite_runner import run_suite
 
 VARIABLES = (
     "PLANNING_SLA_MS",
@@ -20,21 +19,11 @@ VARIABLES = (
 )
 
 
-class _Options:
-    """pytest's config as read_config sees it: the options given on the command line."""
-
-    def __init__(self, **given: str) -> None:
-        self.given = given
-
-    def getoption(self, name: str, default: object = None) -> object:
-        return self.given.get(name, default)
-
-
 def _read(env: dict[str, str] | None = None, **options: str) -> SuiteConfig:
     """read_config on the embedded target with only these options and variables set."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PLANNING_")}
     with mock.patch.dict(os.environ, {**clean, **(env or {})}, clear=True):
-        return read_config(cast(pytest.Config, _Options(**options)), suite_selected=False)
+        return read_config(OptionValues(dict(options)), suite_selected=False)
 
 
 @pytest.mark.parametrize(
@@ -180,3 +169,37 @@ def test_a_reports_dir_that_is_a_file_stops_the_run_with_one_line_and_exit_4(
         "(PLANNING_REPORTS_DIR), or move the file"
     ]
     assert taken.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"deployed_at": "yesterday"}, "--deployed-at='yesterday' is not an ISO 8601 time"),
+        ({"deployed_at": "2999-01-01T00:00:00Z"}, "--deployed-at='2999-01-01T00:00:00Z' is in"),
+        ({"PLANNING_DEPLOYED_AT": "noon"}, "PLANNING_DEPLOYED_AT='noon' is not an ISO 8601"),
+        ({"PLANNING_RATE_TOLERANCE": "5"}, "PLANNING_RATE_TOLERANCE=5 must be at most 1"),
+        ({"PLANNING_MIN_JOBS": "0"}, "PLANNING_MIN_JOBS='0' must be a positive number"),
+        ({"history": "."}, "is a directory: name the history file"),
+    ],
+)
+def test_an_unusable_before_after_setting_stops_the_run_naming_it(
+    given: dict[str, str], message: str
+) -> None:
+    variables = {k: v for k, v in given.items() if k.isupper()}
+    options = {k: v for k, v in given.items() if not k.isupper()}
+    with pytest.raises(pytest.UsageError) as refused:
+        _read(variables, **options)
+    assert message in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_the_deploy_time_and_the_tolerances_are_read_once() -> None:
+    config = _read(
+        {"PLANNING_LATENCY_TOLERANCE": "0.5", "PLANNING_HISTORY": "h.sqlite"},
+        deployed_at="2026-01-02T03:04:05+01:00",
+    )
+    assert config.deployed_at is not None and config.deployed_at.isoformat() == (
+        "2026-01-02T03:04:05+01:00"
+    )
+    assert (config.tolerances.latency, config.tolerances.min_jobs) == (0.5, 20)
+    assert config.history == Path("h.sqlite")

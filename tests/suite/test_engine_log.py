@@ -109,7 +109,9 @@ def test_the_prefixes_a_log_command_adds_are_not_part_of_the_line(tmp_path: Path
             for line in DEPLOYED_LOG.read_text().splitlines()
         )
     )
-    assert EngineLog(path=prefixed).entries() == plain
+    shipped = EngineLog(path=prefixed).entries()
+    assert [{k: v for k, v in e.items() if k != "shipped_at"} for e in shipped] == plain
+    assert {e["shipped_at"] for e in shipped} == {"2026-12-03T08:06:47.828123456Z"}
     docker = tmp_path / "docker.log"
     docker.write_text(
         "2026-12-03T08:06:47+00:00 { jobId: 'j1', scoring: 0.5 } Applied fixed-weight scoring to plan candidate\n"

@@ -25,7 +25,6 @@ import pytest
 from psycopg.conninfo import make_conninfo
 from pytest_bdd.parser import FeatureParser
 
-from conftest import JWT_SECRET, password_login
 from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
@@ -33,7 +32,9 @@ from planning_engine.seeding import seed_foundational
 from readiness.checks import FIXES
 from readiness.report import checklist
 from readiness.target.engine_process import EngineProcess
-from suite_runner import run_suite
+from support.database import password_login
+from support.known_secrets import JWT_SECRET
+from support.suite_runner import run_suite
 
 RUNBOOK, ATHLETE_ALLY = "runbook", "athlete-ally"
 FEATURES = Path(__file__).resolve().parents[2] / "features"
@@ -114,6 +115,12 @@ LIBRARY_EMPTY = (
         "test_the_application_log_shows_no_errors",
     }
 )
+REGRESSION = frozenset({"test_no_performance_regression_since_the_last_go"})
+SINCE_THE_DEPLOY = REGRESSION | {
+    "test_no_increase_in_plan_job_failures_since_the_deploy",
+    "test_no_fewer_scored_plans_since_the_deploy",
+    "test_no_slower_plan_jobs_since_the_deploy",
+}
 ALL_DATABASE = frozenset(
     {
         "test_the_staging_database_credentials_are_available",
@@ -148,6 +155,7 @@ ALL_DATABASE = frozenset(
                 "recent scoring",
             )
         ),
+        *SINCE_THE_DEPLOY,
     }
 )
 
@@ -216,6 +224,7 @@ FAULTS = [
         "table missing",
         "Phase 1: tables exist",
         AUDIT_TABLE
+        | REGRESSION  # it times every runbook query, the audit log's among them
         | {
             "test_the_schema_is_applied",
             "test_the_runbook_query_for_check_runs_within_the_sla[audit actions]",
@@ -228,6 +237,7 @@ FAULTS = [
             # this importer checks the whole schema before it compares anything
             fails=AUDIT_TABLE
             | RESEED
+            | REGRESSION
             | {
                 "test_the_schema_is_applied",
                 "test_the_runbook_query_for_check_runs_within_the_sla[audit actions]",

@@ -98,6 +98,7 @@ PARAMS = {
     "plan_cache_copy": (str(uuid.uuid4()),),
     "stored_plan_scoring": {"job_id": str(uuid.uuid4())},
     "queue_moved": {"seconds": 15},
+    "plan_jobs_since": (0.0,),
 }
 
 

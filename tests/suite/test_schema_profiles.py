@@ -27,7 +27,7 @@ from readiness.schema_profiles import (
 )
 from readiness.schema_profiles.detection import best_fit
 from readiness.target.db_probe import DatabaseProbe
-from suite_runner import run_suite
+from support.suite_runner import run_suite
 
 ATHLETE_ALLY = "athlete-ally"
 
@@ -167,6 +167,7 @@ PARAMS = {
     "plan_cache_copy": ("job-1",),
     "stored_plan_scoring": {"job_id": "job-1"},
     "queue_moved": {"seconds": 15},
+    "plan_jobs_since": (0.0,),
 }
 
 

@@ -146,6 +146,10 @@ def verdict_statement(verdict: Verdict, identity: dict[str, Any], exit_code: int
             "verdict": verdict.decision,
             "exitCode": exit_code,
             **({"interrupted": verdict.interrupted} if verdict.interrupted else {}),
+            "deployedAt": {
+                "at": identity.get("deployed_at"),
+                "source": identity.get("deployed_at_source"),
+            },
             "causes": [
                 {"cause": c.title, "scenarios": c.count, "finding": c.finding, "fix": c.fix}
                 for c in verdict.causes

@@ -152,9 +152,18 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
                 "The application log shows no errors",
                 "No scoring calculation has failed",
                 "No movement import has failed",
+                "No increase in plan job failures since the deploy",
+                "No fewer scored plans since the deploy",
             ),
         ),
-        ChecklistItem("No performance regressions", (SLA_OUTLINE,)),
+        ChecklistItem(
+            "No performance regressions",
+            (
+                SLA_OUTLINE,
+                "No slower plan jobs since the deploy",
+                "No performance regression since the last GO",
+            ),
+        ),
     ),
     "Post-Deployment Validation (within 1 hour)": (
         ChecklistItem("Generate 10+ test plans successfully", (PLAN_OUTLINE,)),
@@ -203,6 +212,10 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ),
         ChecklistItem("Import failures: 0", ("No movement import has failed",)),
         ChecklistItem("Scoring calculation errors: 0", ("No scoring calculation has failed",)),
+        ChecklistItem(
+            "Plan generation errors have not increased",
+            ("No increase in plan job failures since the deploy",),
+        ),
     ),
     "API security": (
         ChecklistItem(

@@ -135,6 +135,7 @@ def identity_table(identity: dict[str, Any]) -> str:
         "schema_profile": "Schema profile",
         "api_profile": "API profile",
         "health_warning": "Health (warning)",
+        "deployed": "Deployed at (UTC)",
         "suite_version": "Suite version",
         "git_commit": "Suite commit",
         "started": "Started (UTC)",
@@ -142,11 +143,19 @@ def identity_table(identity: dict[str, Any]) -> str:
         "by": "Run by",
         "url": "CI job",
     }
+    shown = {**identity, "deployed": _deployed(identity)}
     rows = "".join(
-        f"<tr><th>{escape(label)}</th><td>{escape(str(identity.get(key) or '—'))}</td></tr>"
+        f"<tr><th>{escape(label)}</th><td>{escape(str(shown.get(key) or '—'))}</td></tr>"
         for key, label in labels.items()
     )
     return f'<table class="s5-table" id="identity">{rows}</table>'
+
+
+def _deployed(identity: dict[str, Any]) -> str:
+    source = identity.get("deployed_at_source")
+    return (
+        f"{identity.get('deployed_at')} ({source})" if source else str(identity.get("deployed_at"))
+    )
 
 
 def api_drift_block(drift: list[dict[str, str]]) -> str:

@@ -73,6 +73,9 @@ def run_identity(root: Path, started: datetime, target: dict[str, Any]) -> dict[
             if target.get("runbook_drift_unknown")
             else {}
         ),
+        "deployed_at": target.get("deployed_at") or "not read (no since-the-deploy check ran)",
+        "deployed_at_source": target.get("deployed_at_source", ""),
+        "measured": target.get("measured", {}),
         "suite_version": suite_version(),
         "git_commit": git_commit(root),
         "started": started.isoformat(timespec="seconds"),

@@ -14,6 +14,8 @@ from typing import Any, cast
 
 import pytest
 
+from readiness.history.recording import run_entry
+from readiness.history.store import RUN, Entry, History, HistoryFileError
 from readiness.report.artifacts import announcement, cucumber, verdict_statement, write_json
 from readiness.report.crash_line import CrashLine, SentLine
 from readiness.report.files import ANNOUNCEMENT, ReportFiles, keep_only_scenarios
@@ -31,6 +33,7 @@ from readiness.report.html import (
 )
 from readiness.report.identity import run_identity
 from readiness.report.inventory import item_key, read_inventory
+from readiness.report.over_time import before_after_block, history_strip
 from readiness.report.page_fixups import served_whole
 from readiness.report.scenario_record import (
     PROPERTY,
@@ -54,6 +57,9 @@ REHEARSAL_NOTE = (
 SELECTED_OUTPUT = "readiness_selected"  # a pytest-xdist worker's selected scenario keys
 
 
+HISTORY_STRIP = 10  # runs shown on the sign-off page
+
+
 class ReportCollector:
     """Registered as a plugin in the controlling process: it sees every scenario's report."""
 
@@ -73,6 +79,8 @@ class ReportCollector:
         self.keys: dict[str, str] = {}  # node id -> inventory key, where this process collected
         self._published = False
         self._verdict: Verdict | None = None
+        self._history: list[Entry] | None = None  # this target's last runs, once recorded
+        self.history_note = ""  # the history's path, or why it could not be kept
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         value = getattr(report, PROPERTY, None)
@@ -144,8 +152,16 @@ class ReportCollector:
         # profile once an API check ran (under xdist, each worker its own). Together, in the
         # order they ran, they are what the run learnt.
         merged: dict[str, Any] = {}
+        measured: dict[str, Any] = {}
         for record in self.records.values():
             merged.update(record.target or {})
+            # Each process measures what its scenarios read: together they are the run's.
+            for section, value in (record.target or {}).get("measured", {}).items():
+                if isinstance(value, dict):
+                    measured.setdefault(section, {}).update(value)
+                else:
+                    measured[section] = value
+        merged["measured"] = measured
         return run_identity(self.config.rootpath, self.started, merged)
 
     @pytest.hookimpl(tryfirst=True)
@@ -174,12 +190,18 @@ class ReportCollector:
     ) -> None:
         verdict, identity = self.verdict(), self.identity()
         rehearsal = REHEARSAL_NOTE if identity.get("target_mode") == "embedded" else ""
+        last_runs = self._record_history()
         prefix.extend(
             [
                 STYLE,
                 banner(verdict, self.exit_code(), rehearsal),
                 causes_block(verdict),
                 identity_table(identity),
+                history_strip(last_runs, self.history_note),
+                before_after_block(
+                    identity.get("measured", {}).get("comparisons", {}),
+                    str(identity.get("deployed_at")),
+                ),
                 drift_block(
                     identity.get("runbook_drift") or [], identity.get("runbook_drift_unknown", "")
                 ),
@@ -194,6 +216,7 @@ class ReportCollector:
     def pytest_sessionfinish_artifacts(self, session: pytest.Session) -> None:
         if not self.records:
             return
+        self._record_history()
         verdict, identity = self.verdict(), self.identity()
         write_json(
             self.files.staged("verdict.json"),
@@ -210,6 +233,28 @@ class ReportCollector:
             )
         session.exitstatus = self.exit_code()
 
+    def _record_history(self) -> list[Entry]:
+        """Append this run to the history (once) and return the target's last runs."""
+        if self._history is not None:
+            return self._history
+        self._history = []
+        # Both import this module: read at the end, when every plugin is loaded.
+        from readiness.plugin import CONFIG_KEY
+        from readiness.since_deploy.plugin import history_path
+
+        path = history_path(self.config, self.config.stash[CONFIG_KEY])
+        if path is None or not self.records:
+            return self._history
+        entry = run_entry(self.verdict(), self.identity())
+        try:
+            history = History(path)
+            history.append(entry)
+            self._history = history.entries(entry.target, RUN, last=HISTORY_STRIP)
+            self.history_note = str(path)
+        except HistoryFileError as error:
+            self.history_note = str(error)
+        return self._history
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The scenarios behind the verdict, grouped under their cause or reason; the verdict
         itself comes last of all (`pytest_sessionfinish_verdict_last`)."""
@@ -218,6 +263,8 @@ class ReportCollector:
         terminalreporter.write_sep("=", "Stream 5 readiness", bold=True)
         for line in terminal_details(self.verdict(), self._report_paths(), self.identity()):
             terminalreporter.write_line(line)
+        if self.history_note:
+            terminalreporter.write_line(f"history: {self.history_note}")
 
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")
     def pytest_terminal_summary_publish(self) -> Generator[None, None, None]:

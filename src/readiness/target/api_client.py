@@ -472,6 +472,17 @@ class PlanningApi:
         body = _body(response)
         return (response.status_code, body) if isinstance(body, dict) else None
 
+    def unreachable(self) -> str | None:
+        """Why the API does not answer at all (refused or reset past a restart's wait, timed
+        out), or None when it answers, whatever it answers."""
+        try:
+            self._get_through_restart("/health")
+        except httpx.TimeoutException:
+            return f"the planning API at {self.base_url} did not answer within {self.timeout_s:g} s"
+        except httpx.TransportError as error:
+            return self._unreachable(error)
+        return None
+
     def _get_through_restart(self, path: str) -> httpx.Response:
         """A GET that needs no token, a refused connection waited out as a restart would be."""
         started = time.monotonic()

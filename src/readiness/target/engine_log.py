@@ -16,6 +16,7 @@ import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,12 @@ _NODE_PREFIX = re.compile(r"^\{ (.*?) \} (.*)$")
 # What a log command may put before each line: `kubectl logs --prefix` ([pod/p/c]) and
 # `--timestamps` or `docker logs -t` (an RFC 3339 time).
 _SHIPPER_PREFIX = re.compile(
-    r"^(?:\[[^\]\s]+\] )?(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) )?"
+    r"^(?:\[[^\]\s]+\] )?"
+    r"(?:(?P<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) )?"
 )
+# Where a line's own time is: the reference engine's `time` (ISO 8601), pino's `time` (epoch
+# milliseconds), other loggers' `timestamp` / `@timestamp`; else the shipper's prefix.
+TIME_FIELDS = ("time", "timestamp", "@timestamp", "ts", "shipped_at")
 
 
 def node_fields(text: str) -> dict[str, Any]:
@@ -79,12 +84,14 @@ def parse_lines(lines: list[str]) -> Iterator[dict[str, Any]]:
     fields, `} message`) is one entry."""
     block: list[str] | None = None
     for shipped in lines:
-        line = _SHIPPER_PREFIX.sub("", shipped, count=1)
+        prefix = _SHIPPER_PREFIX.match(shipped)
+        line = shipped[prefix.end() :] if prefix else shipped
+        at = {"shipped_at": prefix.group("at")} if prefix and prefix.group("at") else {}
         if block is not None:
             if line.startswith("}"):
                 entry = _plain_entry(line[1:].strip())
                 entry.update(node_fields(" ".join(block[1:])))
-                yield entry
+                yield {**at, **entry}
                 block = None
                 continue
             if len(block) <= MAX_OBJECT_LINES and not line.startswith("{"):
@@ -100,11 +107,26 @@ def parse_lines(lines: list[str]) -> Iterator[dict[str, Any]]:
         except ValueError:
             record = None
         if isinstance(record, dict):
-            yield _json_entry(record)
+            yield {**at, **_json_entry(record)}
         elif line.strip():
-            yield _plain_entry(line)
+            yield {**at, **_plain_entry(line)}
     if block is not None:
         yield from (_plain_entry(text) for text in block)
+
+
+def entry_time(entry: dict[str, Any]) -> datetime | None:
+    """When a log entry was written, if it says: an ISO 8601 time or epoch milliseconds."""
+    for name in TIME_FIELDS:
+        value = entry.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 1e11:
+            return datetime.fromtimestamp(value / 1000, UTC)
+        if isinstance(value, str) and value:
+            try:
+                stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return None
 
 
 class EngineLog:
