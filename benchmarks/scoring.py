@@ -1,16 +1,15 @@
 """Scoring speed: a 12-week plan with 5 sessions a week, and recomputing 100 stored jobs.
 
-Targets (issue "Recompute every score"): median <= 10 us per plan; 100 stored jobs recomputed
-well under 0.1 s.
+Targets: 100 stored jobs recomputed well under 0.1 s (issue "Recompute every score"). The
+per-plan target of that issue, <= 10 us, was met with a second, faster reading of the plan and a
+cache of factors; both were removed so that the scorer the oracle trusts reads as the spec
+(issue "A house its next maintainer can live in"), and the figure is reported as it is now.
 
-- warm: the same plan scored over and over, as the worker scores plans made from recurring
-  requests; the factors come from the scorer's cache, the plan is read every time.
-- cold: the factor cache cleared before every plan (the clearing, ~0.1 us, is included), i.e.
-  a plan unlike any scored before.
+- per plan: the same plan scored over and over (nothing is cached between calls).
 - 100 stored jobs: plans generated for 100 different requests, stored as JSON (plan content and
   request, as plans.content and plan_jobs.request_data hold them), read back and rescored with
-  their stored evaluatedAt, from a cleared cache, as an oracle recomputing a staging's scores
-  does; every recomputed payload is checked equal to the stored one.
+  their stored evaluatedAt, as an oracle recomputing a staging's scores does; every recomputed
+  payload is checked equal to the stored one.
 
 Run: python benchmarks/scoring.py
 """
@@ -25,9 +24,9 @@ from typing import Any
 
 from planning_engine.planner import generate_plan
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
-from planning_engine.scoring import clear_factor_cache, score_plan
+from planning_engine.scoring import score_plan
 
-TARGET_US = 10.0
+FORMER_TARGET_US = 10.0
 TARGET_JOBS_S = 0.1
 INTENSITIES = ("low", "medium", "high", "medium", "low")
 PLAN = {
@@ -53,11 +52,6 @@ REQUEST = {"weeklyGoalDays": 5, "availabilityDays": 5}
 def per_plan_us(score: Any, repeat: int, number: int) -> list[float]:
     runs = timeit.repeat(score, repeat=repeat, number=number)
     return sorted(run / number * 1e6 for run in runs)
-
-
-def cold() -> None:
-    clear_factor_cache()
-    score_plan(PLAN, REQUEST)
 
 
 def stored_jobs(count: int = 100) -> list[dict[str, Any]]:
@@ -88,8 +82,7 @@ def stored_jobs(count: int = 100) -> list[dict[str, Any]]:
 
 
 def recompute(jobs: list[dict[str, Any]]) -> int:
-    """Rescore every stored job from a cleared cache; the number that matched their stored score."""
-    clear_factor_cache()
+    """Rescore every stored job; the number that matched their stored score."""
     matched = 0
     for job in jobs:
         plan, request = json.loads(job["content"]), json.loads(job["request"])
@@ -100,8 +93,7 @@ def recompute(jobs: list[dict[str, Any]]) -> int:
 
 
 def rescore(parsed: list[tuple[dict[str, Any], dict[str, Any], datetime]]) -> None:
-    """Only the scoring part of `recompute`: the jobs already read, the cache cleared first."""
-    clear_factor_cache()
+    """Only the scoring part of `recompute`: the jobs already read."""
     for plan, request, evaluated in parsed:
         score_plan(plan, request, evaluated)
 
@@ -116,18 +108,13 @@ def median_seconds(work: Any, rounds: int) -> tuple[float, float]:
 
 
 def main(repeat: int = 15, number: int = 2000) -> None:
-    warm = per_plan_us(lambda: score_plan(PLAN, REQUEST), repeat, number)
-    fresh = per_plan_us(cold, repeat, number)
-    median = statistics.median(warm)
-    verdict = "met" if median <= TARGET_US else "NOT met"
+    runs = per_plan_us(lambda: score_plan(PLAN, REQUEST), repeat, number)
+    median = statistics.median(runs)
     print(f"score_plan, 12 weeks x 5 sessions: {repeat} runs of {number}")
     print(
-        f"  warm: median {median:.1f} us per plan (best {warm[0]:.1f}, worst {warm[-1]:.1f})"
-        f"  target <= {TARGET_US:g} us: {verdict}"
-    )
-    print(
-        f"  cold: median {statistics.median(fresh):.1f} us per plan"
-        f" (best {fresh[0]:.1f}, worst {fresh[-1]:.1f}), factor cache cleared before each"
+        f"  median {median:.1f} us per plan (best {runs[0]:.1f}, worst {runs[-1]:.1f});"
+        f" the former target, <= {FORMER_TARGET_US:g} us with a factor cache, is"
+        f" {'met' if median <= FORMER_TARGET_US else 'not met'}"
     )
 
     jobs = stored_jobs(100)
@@ -141,7 +128,7 @@ def main(repeat: int = 15, number: int = 2000) -> None:
     whole, whole_best = median_seconds(lambda: recompute(jobs), rounds)
     scoring, scoring_best = median_seconds(lambda: rescore(parsed), rounds)
     verdict = "met" if whole < TARGET_JOBS_S and matched == len(jobs) else "NOT met"
-    print(f"recompute {len(jobs)} stored jobs, factor cache cleared first: {rounds} runs")
+    print(f"recompute {len(jobs)} stored jobs: {rounds} runs")
     print(
         f"  rescore only            : median {scoring * 1000:.2f} ms"
         f" ({scoring / len(jobs) * 1e6:.1f} us a job, best {scoring_best * 1000:.2f} ms)"

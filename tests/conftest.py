@@ -1,37 +1,69 @@
 """Fixtures of the project's own tests: one embedded Postgres per session, a database per test."""
 
-import importlib.util
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from planning_engine.embedded_postgres import EmbeddedPostgres
-
-# What the project's own tests use beyond the default install (the dev extra).
-DEV_MODULES = ("hypothesis", "schemathesis", "coverage", "yaml", "jsonschema")
-
-
-def _missing(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is None
-    except (ImportError, ValueError):  # a parent package missing, or blocked
-        return True
+from support.dev_extra import check_dev_extra
+from support.known_secrets import JWT_SECRET
+from support.staging import staging_settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Bare `pytest` after the default install: one line naming the extra, not a collection
-    error per module that imports what only the dev extra installs."""
-    missing = [module for module in DEV_MODULES if _missing(module)]
-    if missing:
-        raise pytest.UsageError(
-            f"the project's own tests need the dev extra ({', '.join(missing)} missing): "
-            'pip install -e ".[dev]"; `pytest features/` runs the readiness suite alone'
-        )
+    check_dev_extra()
+    for tier, meaning in TIERS.items():
+        config.addinivalue_line("markers", f"{tier}: {meaning}")
+
+
+# The project's tests in three tiers, marked at collection: `pytest -m unit` is the fast lane.
+TIERS = {
+    "unit": "no Postgres, no server, no subprocess of the suite or the engine (the fast lane)",
+    "integration": "a real Postgres: the embedded one, a database per test",
+    "e2e": "the engine or the suite in a subprocess, over real HTTP",
+}
+# What makes a test end to end: an engine process, or the suite run as QA runs it.
+E2E_FIXTURES = {"start_engine", "staging_env", "staging_suite_env"}
+E2E_NAMES = ("run_suite", "EngineProcess", "Popen", "subprocess")
+TESTS = Path(__file__).parent
+
+
+def _tier(item: pytest.Item) -> str:
+    names = set(getattr(item, "fixturenames", ()))
+    module = getattr(item, "module", None)
+    uses = vars(module) if module is not None else {}
+    if names & E2E_FIXTURES or any(name in uses for name in E2E_NAMES):
+        return "e2e"
+    if "postgres" in names:
+        return "integration"
+    return "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each of the project's tests gets its tier, and its warnings are errors (the suite's
+    scenarios, in features/, are left alone: a library's warning is no staging's fault)."""
+    for item in items:
+        if TESTS not in item.path.parents:
+            continue
+        item.add_marker(_tier(item))
+        item.add_marker(pytest.mark.filterwarnings("error"))
+
+
+@pytest.fixture(autouse=True)
+def _unit_means_no_postgres(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test marked unit that starts a Postgres is marked wrongly: it fails, saying so."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a unit test started a Postgres: it belongs to the integration tier")
+
+    monkeypatch.setattr(EmbeddedPostgres, "start", refuse)
 
 
 # The tests run the suite in subprocesses on the embedded engine; the CI they themselves run
@@ -98,28 +130,6 @@ def engine_cli(capsys: pytest.CaptureFixture[str]):
     return run
 
 
-def run_at_once(work: Callable[[], object], count: int) -> list[BaseException]:
-    """`work` in `count` threads at once; what they raised (none: an empty list)."""
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        futures = [pool.submit(work) for _ in range(count)]
-    return [error for future in futures if (error := future.exception()) is not None]
-
-
-def table_counts(conn: psycopg.Connection) -> dict[str, int]:
-    """Row counts of every table an import may write to."""
-    tables = ("movement_library", "movement_staging", "movement_audit_log")
-    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
-
-
-def audit_actions(conn: psycopg.Connection) -> dict[str, int]:
-    return dict(
-        conn.execute("SELECT action, count(*) FROM movement_audit_log GROUP BY 1").fetchall()
-    )
-
-
-JWT_SECRET = "test-secret-for-the-engine-0123456789abcdef"
-
-
 @pytest.fixture
 def start_engine(postgres: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory):
     """Start `planning-engine serve` (or `worker`) processes; all are stopped after the test."""
@@ -145,50 +155,6 @@ def start_engine(postgres: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFa
         engine.stop()
 
 
-def bearer(user: str, secret: str = JWT_SECRET) -> dict[str, str]:
-    from planning_engine.auth import mint_token
-
-    return {"Authorization": f"Bearer {mint_token(user, secret)}"}
-
-
-def plan_request(user: str = "test-user", **changes: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "userId": user,
-        "weeklyGoalDays": 4,
-        "availabilityDays": 4,
-        "goals": ["strength"],
-        "experience": "intermediate",
-    }
-    body.update(changes)
-    return body
-
-
-def wait_for_job(
-    url: str,
-    job_id: str,
-    headers: dict[str, str],
-    within_s: float = 15.0,
-    until: tuple[str, ...] = ("completed", "failed"),
-) -> dict[str, object]:
-    """Poll the job until it reaches a final status, with a deadline."""
-    import time
-
-    import httpx
-
-    deadline = time.monotonic() + within_s
-    while True:
-        job = httpx.get(f"{url}/api/plans/jobs/{job_id}", headers=headers, timeout=5).json()
-        if job.get("status") in until:
-            return job
-        if time.monotonic() > deadline:
-            raise AssertionError(f"job {job_id} still {job.get('status')} after {within_s} s")
-        time.sleep(0.02)
-
-
-STAGING_DB_PASSWORD = "Dsn-Pa55word-known"
-STAGING_LD_KEY = "sdk-known-launchdarkly-key-000"
-
-
 @pytest.fixture
 def staging_suite_env(dsn: str):
     """The suite's environment for a staging made of `dsn` and a given engine (`staging_settings`)."""
@@ -199,26 +165,6 @@ def staging_suite_env(dsn: str):
     return env_for
 
 
-def staging_settings(engine, dsn: str) -> dict[str, str]:
-    """The suite's settings for a staging made of `dsn` and `engine`, with known secret values so
-    tests can prove they never leak."""
-    from psycopg.conninfo import make_conninfo
-
-    from planning_engine.auth import mint_token
-
-    return {
-        "PLANNING_API_URL": engine.url,
-        # The embedded server trusts local users: a password in the DSN is accepted and ignored,
-        # which is enough to prove it never reaches a report.
-        "PLANNING_DATABASE_URL": make_conninfo(dsn, password=STAGING_DB_PASSWORD),
-        "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
-        "PLANNING_API_TOKEN_2": mint_token("qa-other-user", JWT_SECRET),
-        "PLANNING_ENGINE_LOG_FILE": str(engine.log_file),
-        "PLANNING_JWT_SECRET": JWT_SECRET,
-        "LAUNCHDARKLY_SDK_KEY": STAGING_LD_KEY,
-    }
-
-
 @pytest.fixture
 def staging_env(start_engine, dsn: str, staging_suite_env) -> dict[str, str]:
     """An engine and a seeded database the suite did not start, like a real staging."""
@@ -227,47 +173,3 @@ def staging_env(start_engine, dsn: str, staging_suite_env) -> dict[str, str]:
     with psycopg.connect(dsn) as conn:
         seed_foundational(conn, actor="ops")
     return staging_suite_env(start_engine(dsn))
-
-
-@contextmanager
-def password_login(postgres: EmbeddedPostgres, role: str) -> Iterator[str]:
-    """A superuser role that must log in with a password (the embedded server trusts local users)."""
-    if postgres._server is None:
-        pytest.skip("PLANNING_TEST_DATABASE_URL server: its pg_hba.conf is not ours to change")
-    with postgres.admin() as conn:
-        conn.execute(f"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD 'right-password'")
-        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])  # type: ignore[index]
-        original = hba.read_text()
-        hba.write_text(f"local all {role} scram-sha-256\n" + original)
-        conn.execute("SELECT pg_reload_conf()")
-    try:
-        yield role
-    finally:
-        with postgres.admin() as conn:
-            hba.write_text(original)
-            conn.execute("SELECT pg_reload_conf()")
-            conn.execute(f"DROP ROLE {role}")
-
-
-def restore_with_psql(dsn: str, dump: Path) -> None:
-    """Load a seed dump the way an operator would: plain psql, stopping at the first error."""
-    import subprocess
-
-    from planning_engine.embedded_postgres import client_binary
-
-    subprocess.run(
-        [
-            str(client_binary("psql")),
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            dsn,
-            "-f",
-            str(dump),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )

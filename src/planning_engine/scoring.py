@@ -11,12 +11,10 @@ Any JSON may arrive in any field, and a crash would lose the score (worker) or t
 a number the arithmetic cannot use is treated as missing, and only a plan or request that is not
 a JSON object raises `ValueError`, naming which.
 
-Scoring runs for every plan generated and every stored job recomputed, so it is kept cheap in
-two ways. The engine's own plan shape (session objects with `dayOfWeek` 1..7 and intensity
-"low", "medium" or "high") is read by C-level `map`/`set` passes, any other shape by a defensive
-reading; the property tests hold the two readings equal. And each factor, a pure function of a
-few whole numbers read from the plan and request, is worked out once per distinct set of them
-and cached; the payload's containers are always new.
+The oracle trusts it, so it is written to be checked against the spec line by line: one
+reading of the plan (`_read`), then each factor's rules (`_safety`, `_compliance`,
+`_performance`) as the spec states them. Nothing is cached: a plan scores in about 15 µs, on a
+path where generating it costs milliseconds (docs/BENCHMARKS.md).
 """
 
 import math
@@ -24,10 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from itertools import chain
 from math import floor
-from operator import itemgetter
 from typing import Any
 
 VERSION = "fixed-weight-v1"
@@ -98,46 +93,8 @@ def _gather(plan: Mapping[str, Any]) -> _Sessions:
     return _Sessions(*_read(plan))
 
 
-def _gather_defensively(plan: Mapping[str, Any]) -> _Sessions:
-    return _Sessions(*_read_defensively(plan))
-
-
-_SESSIONS = itemgetter("sessions")
-_INTENSITY = itemgetter("intensity")
-_DAY = itemgetter("dayOfWeek")
-_LEVELS = frozenset(("low", "medium", "high"))
-_WEEKDAYS = frozenset(range(1, 8))
-
-
 def _read(plan: Mapping[str, Any]) -> Reading:
-    """The fast reading, for a plan of the engine's shape; anything else goes to the defensive one.
-
-    A missing key, a week or session that is not an object, sessions given as a number or null,
-    or an unhashable intensity or day raises on the way (KeyError, TypeError). Sessions given as
-    a string or an object iterate as characters or keys, which fail the lookups (an empty one is
-    no sessions in both readings). A day outside 1..7 or an intensity other than the three
-    lower-case words is caught after."""
-    weeks = plan.get("microcycles")
-    if type(weeks) is not list:
-        return _read_defensively(plan)
-    try:
-        sessions = [*chain.from_iterable(map(_SESSIONS, weeks))]
-        intensities = [*map(_INTENSITY, sessions)]
-        levels = {*intensities}
-        days = {*map(_DAY, sessions)}
-    except (KeyError, TypeError):
-        return _read_defensively(plan)
-    if levels <= _LEVELS and days <= _WEEKDAYS:
-        for day in days:  # 1.0 is day 1 in both readings, but `true` (== 1 in Python) is no day
-            if type(day) is bool:
-                return _read_defensively(plan)
-        deloads = [week for week in weeks if week.get("deload") is True]
-        return len(weeks), len(deloads), len(sessions), intensities.count("high"), len(days), levels
-    return _read_defensively(plan)
-
-
-def _read_defensively(plan: Mapping[str, Any]) -> Reading:
-    """Any JSON: weeks and sessions that are not objects are ignored, an intensity that is not a
+    """What the factors need, from any JSON: weeks and sessions that are not objects are ignored, an intensity that is not a
     string counts as missing, a day that is not a usable number names no weekday, and a week is
     a deload week only if `deload` is `true`."""
     weeks = [w for w in _list(plan.get("microcycles")) if isinstance(w, dict)]
@@ -181,15 +138,8 @@ def score_plan(
     )
 
     safety = _safety(sessions, high, days, deloads)
-    if {type(selected), type(goal), type(availability)} <= _CACHE_KEYS:
-        compliance = _compliance(planned, selected, goal, availability)
-    else:
-        compliance = _work_out_compliance(planned, selected, goal, availability)
-    halved = not weeks or not sessions
-    if type(duration) in _CACHE_KEYS:
-        performance = _performance(phases, len(levels), duration, halved)
-    else:
-        performance = _work_out_performance(phases, len(levels), duration, halved)
+    compliance = _compliance(planned, selected, goal, availability)
+    performance = _performance(phases, len(levels), duration, not weeks or not sessions)
     total = _SAFETY * safety[0] + _COMPLIANCE * compliance[0] + _PERFORMANCE * performance[0]
 
     metadata: dict[str, Any] = {
@@ -249,19 +199,9 @@ Factor = tuple[float, float, float, tuple[str, ...], dict[str, int | float]]
 """A factor worked out: its clamped, unrounded score (the total is computed from those, as the
 spec says), its score and contribution rounded, its reasons and its metrics."""
 
-_CACHE_KEYS = frozenset((int, type(None)))
-"""The types of request and plan numbers a factor is cached by.
-
-A factor is a pure function of a few numbers, and an engine's plans repeat them (each plan is
-made from a handful of request numbers), so each is worked out once per distinct set and kept.
-Counts, whole numbers and None key a cache exactly. A float could be -0.0, which a cache takes
-for 0.0 though the payload writes it differently: a factor of a float from the request or the
-plan is worked out afresh every time. (`planned` is a float but never -0.0.)"""
-_CACHE_SIZE = 4096
-
 
 def _detail(weight: float, factor: Factor) -> dict[str, Any]:
-    """The factor as the payload carries it, in new containers: factors are cached and shared."""
+    """The factor as the payload carries it."""
     return {
         "weight": weight,
         "score": factor[1],
@@ -278,8 +218,7 @@ def _factor(
     return score, round4(score), round4(weight * score), tuple(reasons), metrics
 
 
-# The factors below are the spec's rules, written to be cheap when a plan is unlike any cached:
-# a conditional for min/max, `f"{x:g}"` in place, and constant reasons named once.
+# The factors below are the spec's rules, in its order.
 _NO_SESSIONS = "No sessions scheduled; safety score defaulted to 0.7"
 _SAFE_SHARE = "High-intensity distribution is within safe thresholds"
 _NO_TARGET = "No weekly goal or availability to compare with; compliance defaulted to 0.8"
@@ -289,7 +228,6 @@ _NO_DURATION = "Plan duration is missing"
 _HALVED = "No microcycles or sessions: performance halved"
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
 def _safety(sessions: int, high: int, days: int, deloads: int) -> Factor:
     if not sessions:  # unreachable from a generated plan
         metrics: dict[str, int | float] = {
@@ -325,7 +263,7 @@ def _safety(sessions: int, high: int, days: int, deloads: int) -> Factor:
     return _factor(_SAFETY, score, reasons, metrics)
 
 
-def _work_out_compliance(
+def _compliance(
     planned: float,
     selected: int | float | None,
     goal: int | float | None,
@@ -361,9 +299,7 @@ def _work_out_compliance(
     )
 
 
-def _work_out_performance(
-    phases: int, variety: int, duration: int | float | None, halved: bool
-) -> Factor:
+def _performance(phases: int, variety: int, duration: int | float | None, halved: bool) -> Factor:
     if phases > 0:
         score = 0.45 + (0.2 if phases >= 4 else phases * 0.05)  # min(0.2, phases * 0.05)
         reasons = [f"{phases} progression phase(s) structure the plan"]
@@ -397,15 +333,3 @@ def _work_out_performance(
         score *= 0.5
         reasons.append(_HALVED)
     return _factor(_PERFORMANCE, score, reasons, metrics)
-
-
-_compliance = lru_cache(maxsize=_CACHE_SIZE)(_work_out_compliance)
-_performance = lru_cache(maxsize=_CACHE_SIZE)(_work_out_performance)
-
-
-def clear_factor_cache() -> None:
-    """Forget every cached factor: for measuring a cold start, and for tests that a cached
-    factor scores exactly as a fresh one."""
-    _safety.cache_clear()
-    _compliance.cache_clear()
-    _performance.cache_clear()

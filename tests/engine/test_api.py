@@ -8,8 +8,9 @@ import jwt
 import psycopg
 import pytest
 
-from conftest import JWT_SECRET, bearer, plan_request, wait_for_job
 from planning_engine.contract import validate_scoring
+from support.engine_api import bearer, plan_request, wait_for_job
+from support.known_secrets import JWT_SECRET
 
 
 @pytest.fixture

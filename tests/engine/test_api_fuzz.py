@@ -10,10 +10,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from conftest import JWT_SECRET, bearer
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.seeding import seed_foundational
 from readiness.target.engine_process import EngineProcess
+from support.engine_api import bearer
+from support.known_secrets import JWT_SECRET
 
 
 @pytest.fixture

@@ -8,7 +8,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from athlete_ally_support import (
+from psycopg.rows import dict_row
+
+from planning_engine.errors import InvalidInput, SchemaMissing
+from planning_engine.importer import IMPORT_LOCK_KEY, import_movements
+from planning_engine.movement_file import read_movement_file
+from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
+from planning_engine.seeding import dump_seed, seed_foundational
+from readiness.schema_profiles import load_profile
+from support.athlete_ally import (
     CUID,
     FIRST_SEED,
     PROFILE,
@@ -19,15 +27,7 @@ from athlete_ally_support import (
     seeded,
     spec_only_database,
 )
-from psycopg.rows import dict_row
-
-from conftest import restore_with_psql, run_at_once
-from planning_engine.errors import InvalidInput, SchemaMissing
-from planning_engine.importer import IMPORT_LOCK_KEY, import_movements
-from planning_engine.movement_file import read_movement_file
-from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
-from planning_engine.seeding import dump_seed, seed_foundational
-from readiness.schema_profiles import load_profile
+from support.database import restore_with_psql, run_at_once
 
 FOUNDATIONAL = data_file(FOUNDATIONAL_MOVEMENTS)
 

@@ -11,12 +11,12 @@ from datetime import datetime
 import httpx
 import psycopg
 import pytest
-from athlete_ally_support import CUID, PROFILE, seeded, spec_only_database
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import bearer, plan_request, wait_for_job
 from planning_engine.athlete_ally import jobs as store
 from planning_engine.contract import validate_scoring
+from support.athlete_ally import CUID, PROFILE, seeded, spec_only_database
+from support.engine_api import bearer, plan_request, wait_for_job
 
 ENV = {"PLANNING_SCHEMA_PROFILE": PROFILE}
 

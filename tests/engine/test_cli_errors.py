@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from conftest import password_login
 from planning_engine.dsn import mask_dsn
+from support.database import password_login
 
 
 def _closed_port() -> int:

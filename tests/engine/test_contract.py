@@ -259,16 +259,8 @@ def test_validate_scoring_command_bad_file(
 
 @settings(max_examples=200, deadline=None)
 @given(plan=plans)
-def test_fast_and_defensive_readings_of_a_plan_agree(plan: dict[str, Any]) -> None:
-    from planning_engine.scoring import _gather, _gather_defensively
-
-    assert _gather(plan) == _gather_defensively(plan)
-
-
-@settings(max_examples=200, deadline=None)
-@given(plan=plans)
 def test_intensities_are_counted_case_insensitively(plan: dict[str, Any]) -> None:
-    """The common all-lowercase plan skips case folding; any spelling must count the same."""
+    """Any spelling of an intensity counts as its lower-case word."""
     from planning_engine.scoring import _gather
 
     levels = [

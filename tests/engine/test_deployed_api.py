@@ -11,12 +11,12 @@ import httpx
 import jwt
 import psycopg
 import pytest
-from athlete_ally_support import PROFILE, seeded, spec_only_database
 
-from conftest import JWT_SECRET
 from planning_engine.auth import mint_token
 from planning_engine.contract import validate_scoring
 from planning_engine.scoring import score_plan
+from support.athlete_ally import PROFILE, seeded, spec_only_database
+from support.known_secrets import JWT_SECRET
 
 ENV = {"PLANNING_SCHEMA_PROFILE": PROFILE, "PLANNING_API_PROFILE": "athlete-ally"}
 JOB_ID = re.compile(r"^plan-gen-\d{13}-[0-9a-z]{1,9}$")

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import audit_actions, table_counts
 from planning_engine import importer
 from planning_engine.movement_file import MovementFile
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from planning_engine.synthetic_movements import synthetic_movement, synthetic_movements
+from support.database import audit_actions, table_counts
 
 NOTHING = {"movement_library": 0, "movement_staging": 0, "movement_audit_log": 0}
 

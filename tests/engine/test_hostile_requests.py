@@ -21,7 +21,8 @@ import jwt
 import psycopg
 import pytest
 
-from conftest import JWT_SECRET, bearer, plan_request
+from support.engine_api import bearer, plan_request
+from support.known_secrets import JWT_SECRET
 
 # Short timeouts so that the tests wait seconds, not the production defaults.
 FAST = {"PLANNING_HEADER_TIMEOUT_S": "1", "PLANNING_BODY_TIMEOUT_S": "1"}

@@ -8,10 +8,10 @@ import httpx
 import psycopg
 import pytest
 
-from conftest import bearer, plan_request, wait_for_job
 from planning_engine.planner import INTENSITY_CYCLES, generate_plan
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from planning_engine.seeding import seed_foundational
+from support.engine_api import bearer, plan_request, wait_for_job
 
 REQUEST = {
     "weeklyGoalDays": 4,

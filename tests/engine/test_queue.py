@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import bearer, plan_request, wait_for_job
+from support.engine_api import bearer, plan_request, wait_for_job
 
 
 def _submit(url: str, count: int = 1, user: str = "test-user") -> list[str]:

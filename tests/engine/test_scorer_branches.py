@@ -26,7 +26,7 @@ from readiness.expectations import example_request
 from readiness.report.checklist import PLAN_OUTLINE
 
 FEATURES = Path(__file__).resolve().parents[2] / "features"
-FACTOR_RULES = ("_safety", "_work_out_compliance", "_work_out_performance")
+FACTOR_RULES = ("_safety", "_compliance", "_performance")
 UNREACHABLE = "unreachable from a generated plan"
 
 
@@ -62,7 +62,6 @@ def _score_profiles_under_coverage(tmp_path: Path) -> dict[str, Any]:
         branch=True, include=[inspect.getfile(scoring)], data_file=str(tmp_path / ".coverage")
     )
     cov.exclude(UNREACHABLE)
-    scoring.clear_factor_cache()  # a factor worked out earlier would not run its rules again
     cov.start()
     try:
         for request in _profiles():
@@ -71,7 +70,6 @@ def _score_profiles_under_coverage(tmp_path: Path) -> dict[str, Any]:
             scoring.score_plan(stored_content(plan), request)
     finally:
         cov.stop()
-        scoring.clear_factor_cache()
     cov.json_report(outfile=str(tmp_path / "coverage.json"))
     report = json.loads((tmp_path / "coverage.json").read_text())
     return next(iter(report["files"].values()))

@@ -5,7 +5,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import audit_actions, restore_with_psql, table_counts
+from support.database import audit_actions, restore_with_psql, table_counts
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ import pytest
 from planning_engine import embedded_postgres, workspace
 from planning_engine.embedded_postgres import EmbeddedPostgres, copy_cluster, template_key
 from planning_engine.migrate import Migration, available_migrations
-from suite_runner import PYTEST_FEATURES, REPO, _without_suite_variables
+from support.suite_runner import PYTEST_FEATURES, REPO, _without_suite_variables
 
 # pgserver's runtime folder (its lock file) included: it belongs in the cache, not in TMPDIR.
 LEFT_BEHIND = ("stream5-", "payloads-", "seed-dump-", "planning-pg-", "runtime-")

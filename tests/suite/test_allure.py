@@ -3,8 +3,8 @@ which record every step's arguments with repr(), carry no secret."""
 
 from pathlib import Path
 
-from conftest import JWT_SECRET, STAGING_DB_PASSWORD, STAGING_LD_KEY
-from suite_runner import run_suite
+from support.known_secrets import JWT_SECRET, STAGING_DB_PASSWORD, STAGING_LD_KEY
+from support.suite_runner import run_suite
 
 
 def test_allure_results_of_a_staging_run_hold_no_secret(

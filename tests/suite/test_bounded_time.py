@@ -20,11 +20,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from local_http import answering
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.seeding import seed_foundational
 from readiness.target.engine_process import EngineProcess
-from suite_runner import SuiteRun, run_suite
+from support.local_http import answering
+from support.suite_runner import SuiteRun, run_suite
 
 BUDGET_S = 60
 CEILING_S = 120  # generous: the measured times are in the benchmark and the README
@@ -182,8 +182,8 @@ def run_all(
 def results(
     postgres: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, HangResult]:
-    from conftest import JWT_SECRET
     from planning_engine.auth import mint_token
+    from support.known_secrets import JWT_SECRET
 
     env = {
         "PLANNING_JWT_SECRET": JWT_SECRET,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from readiness.config import ConfigurationProblem, refuse_ungated_ci
-from suite_runner import run_suite
+from support.suite_runner import run_suite
 
 EMPTY_SECRETS = {"PLANNING_API_URL": "", "PLANNING_DATABASE_URL": "", "STAGING_TOKEN": ""}
 

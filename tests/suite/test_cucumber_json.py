@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from suite_runner import REPO, run_suite
+from support.suite_runner import REPO, run_suite
 
 SCHEMA = json.loads((REPO / "tests" / "data" / "cucumber-json.schema.json").read_text())
 FEATURE_FILES = sorted(f"features/{p.name}" for p in (REPO / "features").glob("*.feature"))

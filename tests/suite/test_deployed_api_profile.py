@@ -17,13 +17,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from conftest import JWT_SECRET
 from planning_engine.auth import mint_token
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.target.engine_process import EngineProcess
-from suite_runner import run_suite
+from support.known_secrets import JWT_SECRET
+from support.suite_runner import run_suite
 
 PROFILE = "athlete-ally"
 GATEWAY = {"PLANNING_GATEWAY_ONLY": "true", "PLANNING_GATEWAY_RATE_LIMITS": "true"}

@@ -6,7 +6,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from suite_runner import REPO
+from support.suite_runner import REPO
 
 
 def _without(module: str, code: str) -> subprocess.CompletedProcess[str]:

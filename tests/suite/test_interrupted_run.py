@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from suite_runner import run_suite
+from support.suite_runner import run_suite
 
 LAST_PROFILE = "beginner-power-1-1-1-none"
 IN_THE_LAST_PROFILE = f"""

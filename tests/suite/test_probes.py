@@ -6,12 +6,12 @@ from collections.abc import Iterator
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from local_http import answering
 from planning_engine.embedded_postgres import EmbeddedPostgres
 from readiness.checks import ReadinessFailure
 from readiness.schema_profiles import Query
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
+from support.local_http import answering
 
 
 @pytest.fixture

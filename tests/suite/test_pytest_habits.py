@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from suite_runner import PYTEST, REPO, run_suite
+from support.suite_runner import PYTEST, REPO, run_suite
 
 FAILING = {"PLANNING_ENGINE_FAULTS": "no_auth"}  # one scenario fails: requests without a token
 NO_TOKEN = "test_requests_without_a_token_are_rejected"
@@ -93,16 +93,13 @@ def test_a_run_under_w_error_is_clean(tmp_path: Path) -> None:
     assert "Readiness verdict: GO" in run.output
 
 
-def test_the_projects_tests_without_the_dev_extra_stop_with_one_line(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_projects_tests_without_the_dev_extra_stop_with_one_line() -> None:
     """Bare `pytest` after the default install: the missing extra named once, not a collection
     error per test module."""
-    import conftest
+    from support.dev_extra import check_dev_extra
 
-    monkeypatch.setattr(conftest, "DEV_MODULES", ("json", "no_such_dev_module"))
     with pytest.raises(pytest.UsageError) as refused:
-        conftest.pytest_configure(pytest.Config.__new__(pytest.Config))
+        check_dev_extra(("json", "no_such_dev_module"))
     assert str(refused.value) == (
         "the project's own tests need the dev extra (no_such_dev_module missing): "
         'pip install -e ".[dev]"; `pytest features/` runs the readiness suite alone'

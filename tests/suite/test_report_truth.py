@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from suite_runner import PYTEST_FEATURES, REPO, run_suite
+from support.suite_runner import PYTEST_FEATURES, REPO, run_suite
 
 
 def _fingerprints(reports: Path) -> dict[str, str]:

@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import JWT_SECRET
 from readiness.target.engine_process import EngineProcess
-from suite_runner import SuiteRun, run_suite
+from support.known_secrets import JWT_SECRET
+from support.suite_runner import SuiteRun, run_suite
 
 ENGINE_ENV = {"PLANNING_JWT_SECRET": JWT_SECRET, "FEATURE_V1_PLANNING_SCORING": "true"}
 

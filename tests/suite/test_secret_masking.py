@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.conninfo import make_conninfo
 
-from conftest import JWT_SECRET
 from planning_engine.auth import mint_token
 from planning_engine.dsn import MASK, describe_target, mask_dsn, read_dsn
 from planning_engine.errors import ConfigurationError
 from readiness.config import known_secrets, read_config
-from suite_runner import SUITE_VARIABLES, run_suite
+from support.known_secrets import JWT_SECRET
+from support.suite_runner import SUITE_VARIABLES, run_suite
 
 # --- the forms a DSN is written in ----------------------------------------------------------
 

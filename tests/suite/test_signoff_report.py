@@ -10,9 +10,10 @@ import jsonschema
 import psycopg
 import pytest
 
-from conftest import JWT_SECRET, STAGING_DB_PASSWORD, STAGING_LD_KEY, staging_settings
 from planning_engine.embedded_postgres import EmbeddedPostgres
-from suite_runner import SuiteRun, run_suite
+from support.known_secrets import JWT_SECRET, STAGING_DB_PASSWORD, STAGING_LD_KEY
+from support.staging import staging_settings
+from support.suite_runner import SuiteRun, run_suite
 
 
 def _secrets(env: dict[str, str]) -> list[str]:

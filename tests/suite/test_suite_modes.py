@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import JWT_SECRET
-from local_http import answering
 from planning_engine.auth import mint_token
-from suite_runner import REPO, SUITE_VARIABLES, collect, run_suite
+from support.known_secrets import JWT_SECRET
+from support.local_http import answering
+from support.suite_runner import REPO, SUITE_VARIABLES, collect, run_suite
 
 
 def _library_state(dsn: str) -> list[tuple[object, ...]]:

@@ -9,7 +9,7 @@ import pytest
 from readiness.report.inventory import read_inventory
 from readiness.report.scenario_record import ScenarioRecord
 from readiness.report.verdict import GO, INCOMPLETE, NOT_VERIFIED, decide, with_missing
-from suite_runner import REPO, run_suite
+from support.suite_runner import REPO, run_suite
 
 INVENTORY = read_inventory(REPO / "features")
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from suite_runner import REPO
+from support.suite_runner import REPO
 
 
 def test_the_wheel_runs_the_suite_outside_the_checkout(tmp_path: Path) -> None:

@@ -36,3 +36,4 @@ def answering(status: int, content_type: str, body: bytes, hang: bool = False) -
     finally:
         stop.set()
         server.shutdown()
+        server.server_close()

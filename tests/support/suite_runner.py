@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SUITE_VARIABLES = (
     "PLANNING_API_URL",
     "PLANNING_DATABASE_URL",
@@ -19,6 +19,8 @@ SUITE_VARIABLES = (
     "FEATURE_V1_PLANNING_SCORING",
     "PLANNING_SCHEMA_PROFILE",
     "PLANNING_API_PROFILE",
+    "PLANNING_DEPLOYED_AT",
+    "PLANNING_HISTORY",
     "CI",  # a test that means to run under CI says so
 )
 
