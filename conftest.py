@@ -3,6 +3,7 @@
 pytest_plugins = [
     "readiness.report.plugin",
     "readiness.plugin",
+    "readiness.target_fixtures",
     "readiness.since_deploy.plugin",
     "steps.target_steps",
     "steps.database_steps",

@@ -16,7 +16,7 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "suite")]
 
 from test_deployed_api_profile import GATEWAY, ROWS, Row, deployed_staging  # noqa: E402
 
-from planning_engine.embedded_postgres import EmbeddedPostgres  # noqa: E402
+from engine_sandbox.embedded_postgres import EmbeddedPostgres  # noqa: E402
 
 STAGINGS = {
     "healthy, engine routes": ROWS["healthy"],

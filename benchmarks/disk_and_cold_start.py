@@ -33,8 +33,8 @@ import threading
 import time
 from pathlib import Path
 
-from planning_engine import workspace
-from planning_engine.embedded_postgres import template_status
+from engine_sandbox import workspace
+from engine_sandbox.template_cluster import template_status
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_FOLDERS = ("stream5-", "payloads-", "seed-dump-", "planning-pg-")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import psycopg
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.synthetic_movements import synthetic_movements
 from planning_engine.importer import import_movements
 from planning_engine.movement_file import MovementFile
-from planning_engine.synthetic_movements import synthetic_movements
 
 
 def timed_import(dsn: str, path: Path) -> tuple[float, str]:

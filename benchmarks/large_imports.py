@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psycopg
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
-from planning_engine.synthetic_movements import synthetic_movement
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.synthetic_movements import synthetic_movement
 
 LIMIT = 50 * 1024 * 1024
 

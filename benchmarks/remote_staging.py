@@ -25,7 +25,7 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "suite")]
 
 from test_fault_matrix import RUNBOOK, _run_row, _suite_env  # noqa: E402
 
-from planning_engine.embedded_postgres import EmbeddedPostgres  # noqa: E402
+from engine_sandbox.embedded_postgres import EmbeddedPostgres  # noqa: E402
 from readiness.target.engine_process import EngineProcess  # noqa: E402
 
 

@@ -17,7 +17,7 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "suite")]
 import psycopg  # noqa: E402
 from test_score_oracle import _store_job  # noqa: E402
 
-from planning_engine.embedded_postgres import EmbeddedPostgres  # noqa: E402
+from engine_sandbox.embedded_postgres import EmbeddedPostgres  # noqa: E402
 from planning_engine.seeding import seed_foundational  # noqa: E402
 from readiness.evidence import Evidence  # noqa: E402
 from readiness.runbook.score_oracle import RECOMPUTE_CAP, verify_stored_scores  # noqa: E402

@@ -17,8 +17,8 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "suite")]
 from test_bounded_time import BUDGET_S, HANGS, run_hang  # noqa: E402
 
 from conftest import JWT_SECRET  # noqa: E402
+from engine_sandbox.embedded_postgres import EmbeddedPostgres  # noqa: E402
 from planning_engine.auth import mint_token  # noqa: E402
-from planning_engine.embedded_postgres import EmbeddedPostgres  # noqa: E402
 
 
 def main() -> None:

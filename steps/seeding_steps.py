@@ -5,7 +5,7 @@ import socket
 
 from pytest_bdd import given, parsers, then, when
 
-from planning_engine import workspace
+from engine_sandbox import workspace
 from planning_engine.planner import generate_plan
 from planning_engine.scoring import score_plan
 from readiness.checks import expect

@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from support.dev_extra import check_dev_extra
 from support.known_secrets import JWT_SECRET
 from support.staging import staging_settings

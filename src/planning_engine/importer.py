@@ -39,6 +39,7 @@ from planning_engine.errors import EngineError, InvalidInput
 from planning_engine.logs import get_logger, log_event
 from planning_engine.movement_file import MovementFile, MovementRecord, Problems
 from planning_engine.schema_profile import RUNBOOK, require_known
+from planning_engine.sql_files import statement
 
 IMPORT_LOCK_KEY = 5_000_002
 CHUNK_RECORDS = 10_000
@@ -49,90 +50,9 @@ FIRST_CHUNK_RECORDS = 1_000
 CHUNK_CHARS = 8 * 1024 * 1024
 log = get_logger("import")
 
-_LIBRARY_COLUMNS = (
-    "movement_id, name, category, modalities, equipment, primary_muscles, secondary_muscles,"
-    " recommended_rpe, tags, instructions, metadata"
-)
-
-# One chunk of the batch compared with the library, with the library columns of its payloads.
-_CLASSIFY = f"""
-SELECT {", ".join("r." + c.strip() for c in _LIBRARY_COLUMNS.split(","))},
-       s.content_hash, s.record_index,
-       CASE WHEN l.movement_id IS NULL THEN 'created'
-            WHEN l.content_hash <> s.content_hash THEN 'updated'
-            WHEN %(publish)s AND l.status = 'draft' THEN 'published'
-            ELSE 'unchanged' END AS outcome,
-       l.status = 'draft' AS was_draft
-FROM movement_staging s
-CROSS JOIN LATERAL jsonb_populate_record(NULL::movement_library, s.payload) AS r
-LEFT JOIN movement_library l ON l.movement_id = s.movement_id
-WHERE s.batch_id = %(batch)s AND s.record_index BETWEEN %(first)s AND %(last)s
-"""
+_CLASSIFY = statement("import", "classify_chunk")
 _CREATE_CHUNK = f"CREATE TEMP TABLE import_chunk ON COMMIT DROP AS {_CLASSIFY} WITH NO DATA"
 _FILL_CHUNK = f"INSERT INTO import_chunk {_CLASSIFY}"
-
-_ANY_NAME_CONFLICT = """
-SELECT 1 FROM import_chunk d
-JOIN movement_library l ON l.name = d.name AND l.movement_id <> d.movement_id LIMIT 1
-"""
-# Names the batch would take from other library movements (the whole batch, for the report).
-_NAME_CONFLICTS = """
-SELECT s.record_index, s.movement_id, s.payload->>'name', l.movement_id
-FROM movement_staging s
-JOIN movement_library l ON l.name = s.payload->>'name' AND l.movement_id <> s.movement_id
-WHERE s.batch_id = %(batch)s
-ORDER BY s.record_index
-LIMIT %(limit)s
-"""
-
-_INSERT_CREATED = f"""
-INSERT INTO movement_library ({_LIBRARY_COLUMNS}, status, content_hash, published_at)
-SELECT {_LIBRARY_COLUMNS}, CASE WHEN %(publish)s THEN 'published' ELSE 'draft' END,
-       content_hash, CASE WHEN %(publish)s THEN now() END
-FROM import_chunk WHERE outcome = 'created'
-ORDER BY record_index
-"""
-
-_UPDATE_CHANGED = """
-UPDATE movement_library l SET
-    name = d.name, category = d.category, modalities = d.modalities, equipment = d.equipment,
-    primary_muscles = d.primary_muscles, secondary_muscles = d.secondary_muscles,
-    recommended_rpe = d.recommended_rpe, tags = d.tags, instructions = d.instructions,
-    metadata = d.metadata, content_hash = d.content_hash, version = l.version + 1,
-    updated_at = now(),
-    status = CASE WHEN %(publish)s AND l.status = 'draft' THEN 'published' ELSE l.status END,
-    published_at = CASE WHEN %(publish)s AND l.status = 'draft' THEN now() ELSE l.published_at END
-FROM import_chunk d
-WHERE d.movement_id = l.movement_id AND d.outcome = 'updated'
-"""
-
-_PUBLISH_DRAFTS = """
-UPDATE movement_library l SET status = 'published', published_at = now(), updated_at = now()
-FROM import_chunk d WHERE d.movement_id = l.movement_id AND d.outcome = 'published'
-"""
-
-# One audit row per action taken: a new movement is imported (and published unless
-# --no-publish), a changed one updated, a draft published. Unchanged rows write nothing.
-# event_id is derived from the batch (a random uuid4) and the action, then the record: unique
-# like gen_random_uuid()'s, without a strong-random call per row (~3 us each here), and in
-# record order within a batch's action, so that its unique index grows at a few places instead
-# of at random ones (random inserts made the index a third of the audit insert's cost).
-_AUDIT = """
-INSERT INTO movement_audit_log (event_id, movement_id, action, actor, batch_id, details)
-SELECT (left(md5(%(batch)s::text || ':' || a.action), 16)
-        || lpad(to_hex(d.record_index), 16, '0'))::uuid,
-       d.movement_id, a.action, %(actor)s, %(batch)s,
-       jsonb_build_object('content_hash', d.content_hash)
-FROM import_chunk d
-CROSS JOIN LATERAL (VALUES
-    ('imported', d.outcome = 'created'),
-    ('updated', d.outcome = 'updated'),
-    ('published', %(publish)s AND (d.outcome IN ('created', 'published')
-                                   OR (d.outcome = 'updated' AND d.was_draft)))
-) AS a(action, taken)
-WHERE a.taken
-ORDER BY d.record_index, a.action = 'published'
-"""
 
 
 @dataclass(frozen=True)
@@ -225,10 +145,6 @@ def _import_runbook(
     return summary
 
 
-_COPY_STAGING = (
-    "COPY movement_staging (batch_id, record_index, movement_id, payload, content_hash,"
-    " validation_status) FROM STDIN"
-)
 BACKSLASH = "\\"
 
 
@@ -376,7 +292,7 @@ class _Publisher:
 
     def _stage(self, chunk: _Chunk) -> None:
         with self.conn.cursor() as cur:
-            with cur.copy(_COPY_STAGING) as copy:
+            with cur.copy(statement("import", "copy_staging")) as copy:
                 copy.write(chunk.staging)
             with cur.copy("COPY import_names FROM STDIN") as copy:
                 copy.write(chunk.names)
@@ -391,43 +307,19 @@ class _Publisher:
             with conn.transaction():
                 conn.execute("TRUNCATE import_chunk")
                 conn.execute(_FILL_CHUNK, params)
-                if conn.execute(_ANY_NAME_CONFLICT).fetchone() is not None:
+                if conn.execute(statement("import", "any_name_conflict")).fetchone() is not None:
                     raise _NameConflict()
                 counts = conn.execute("SELECT outcome, count(*) FROM import_chunk GROUP BY 1")
                 outcomes: Counter[str] = Counter(dict(counts.fetchall()))
                 if not self.dry_run:
-                    conn.execute(_INSERT_CREATED, params)
-                    conn.execute(_UPDATE_CHANGED, params)
-                    conn.execute(_PUBLISH_DRAFTS, params)
-                    conn.execute(_AUDIT, params)
+                    conn.execute(statement("import", "insert_created"), params)
+                    conn.execute(statement("import", "update_changed"), params)
+                    conn.execute(statement("import", "publish_drafts"), params)
+                    conn.execute(statement("import", "audit"), params)
         except (_NameConflict, psycopg.errors.IntegrityError) as error:
             self.halted = error
             return
         self.outcomes.update(outcomes)
-
-
-_ANY_DUPLICATE_ID = """
-SELECT 1 FROM movement_staging WHERE batch_id = %(batch)s
-GROUP BY movement_id HAVING count(*) > 1 LIMIT 1
-"""
-_ANY_DUPLICATE_NAME = "SELECT 1 FROM import_names GROUP BY name_key HAVING count(*) > 1 LIMIT 1"
-_DUPLICATES = """
-CREATE TEMP TABLE import_duplicates ON COMMIT DROP AS
-SELECT d.record_index, s.movement_id, d.kind, d.first_index, s.payload->>'name' AS name
-FROM (
-    SELECT record_index, 'movement_id' AS kind, first_index FROM (
-        SELECT record_index,
-               min(record_index) OVER (PARTITION BY movement_id) AS first_index
-        FROM movement_staging WHERE batch_id = %(batch)s AND %(ids)s) i
-    WHERE record_index > first_index
-    UNION ALL
-    SELECT record_index, 'name', first_index FROM (
-        SELECT record_index, min(record_index) OVER (PARTITION BY name_key) AS first_index
-        FROM import_names WHERE %(names)s) n
-    WHERE record_index > first_index
-) d
-JOIN movement_staging s ON s.batch_id = %(batch)s AND s.record_index = d.record_index
-"""
 
 
 def _find_duplicates(conn: psycopg.Connection, batch: uuid.UUID, problems: Problems) -> None:
@@ -435,12 +327,13 @@ def _find_duplicates(conn: psycopg.Connection, batch: uuid.UUID, problems: Probl
     that repeat an earlier one. Two cheap GROUP BY probes first: most files have none."""
     flags = {
         "batch": batch,
-        "ids": conn.execute(_ANY_DUPLICATE_ID, {"batch": batch}).fetchone() is not None,
-        "names": conn.execute(_ANY_DUPLICATE_NAME).fetchone() is not None,
+        "ids": conn.execute(statement("import", "any_duplicate_id"), {"batch": batch}).fetchone()
+        is not None,
+        "names": conn.execute(statement("import", "any_duplicate_name")).fetchone() is not None,
     }
     if not (flags["ids"] or flags["names"]):
         return
-    conn.execute(_DUPLICATES, flags)
+    conn.execute(statement("import", "duplicates"), flags)
     (records,) = conn.execute(
         "SELECT count(DISTINCT record_index) FROM import_duplicates"
     ).fetchone()  # type: ignore[misc]
@@ -463,7 +356,9 @@ def _find_duplicates(conn: psycopg.Connection, batch: uuid.UUID, problems: Probl
 
 
 def _refuse_name_conflicts(conn: psycopg.Connection, batch: uuid.UUID, limit: int) -> None:
-    conflicts = conn.execute(_NAME_CONFLICTS, {"batch": batch, "limit": limit}).fetchall()
+    conflicts = conn.execute(
+        statement("import", "name_conflicts"), {"batch": batch, "limit": limit}
+    ).fetchall()
     if conflicts:
         raise name_conflicts_refusal(conflicts, limit)
 

@@ -10,14 +10,12 @@ never exists as a list of a million dicts. Duplicate ids and names are found by 
 in Postgres, where the staged batch already is.
 """
 
-import csv
 import hashlib
 import itertools
 import json
 import math
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -29,13 +27,13 @@ from jsonschema import Draft202012Validator
 
 from planning_engine import safe_json
 from planning_engine.errors import InvalidInput
+from planning_engine.movement_csv import LIST_FIELDS, OBJECT_FIELDS, CellProblems, csv_records
+from planning_engine.movement_json import json_records
 from planning_engine.resources import MOVEMENT_SCHEMA, load_schema
 
 MAX_BYTES_VARIABLE = "PLANNING_IMPORT_MAX_BYTES"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_LISTED_PROBLEMS = 50
-LIST_FIELDS = ("modalities", "equipment", "primary_muscles", "secondary_muscles", "tags")
-OBJECT_FIELDS = ("instructions", "metadata")
 _FORMATS = {".json": "json", ".csv": "csv"}
 _FIX = "correct the listed records; nothing was written"
 
@@ -332,9 +330,9 @@ class MovementFile:
             raise RuntimeError("a MovementFile is read once")
         text, self._text = self._text, None  # released when the records have streamed out
         raw_records = (
-            _json_records(text, self.source)
+            json_records(text, self.source)
             if self.kind == "json"
-            else _csv_records(text, self.source)
+            else csv_records(text, self.source)
         )
         problems = self.problems
         quick = _quick_check()
@@ -344,7 +342,7 @@ class MovementFile:
         # full, an invalid record costs the quick check and a count, nothing more.
         try:
             for index, raw in enumerate(raw_records):
-                if type(raw) is _CellProblems:
+                if type(raw) is CellProblems:
                     problems.add_record([] if full else raw)
                 elif quick(raw) and not _value_problems("", raw):
                     try:
@@ -384,279 +382,6 @@ def read_movement_file(
     movement_file.raise_if_invalid()
     return records
 
-
-# --- JSON -------------------------------------------------------------------------------------
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-# After an array element: its delimiter, and the whitespace either side of it (for a ']' the
-# whitespace after is the document's or the enclosing object's, which skip() accepts too).
-_AFTER_ELEMENT = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
-
-
-MAX_VALUE_CHARS = 1 << 20
-
-
-class ValueTooLarge(Exception):
-    """A JSON value (a record, or another member of the file's object) beyond MAX_VALUE_CHARS."""
-
-    def __init__(self, pos: int) -> None:
-        super().__init__(pos)
-        self.pos = pos
-
-
-class _JsonReader:
-    """Walks a JSON text one value at a time with json's own scanner, so that a list of a
-    million records is never built; `pos` is where the last structure walked ended."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        # No parse_int hook here (a Python call per integer: 13 s for a file of 26 million
-        # zeros); a number beyond int()'s 4,300 digits raises ValueError, reported below.
-        self.decoder = json.JSONDecoder()
-        self.pos = 0
-        self.started = 0  # where the value being decoded begins, for errors without a position
-
-    def skip(self, pos: int) -> int:
-        return _WHITESPACE.match(self.text, pos).end()  # type: ignore[union-attr]
-
-    def value(self, pos: int) -> Any:
-        """The value at `pos`; `pos` moves past it.
-
-        json builds a value whole, at up to ~25 bytes of memory a byte of text (`[[],[],...]`),
-        so a single 50 MB record would cost a gigabyte. The value is therefore decoded from a
-        window of the text that grows (4 KB, 32 KB, ...) until it holds the whole value, and a
-        value that does not fit in MAX_VALUE_CHARS is refused: a movement record is a few KB."""
-        self.started = pos
-        text = self.text
-        window = 4096
-        while True:
-            stop = pos + window
-            if stop >= len(text):  # the rest fits: decode in place, errors exact
-                value, self.pos = self.decoder.raw_decode(text, pos)
-                return value
-            piece = text[pos:stop]
-            try:
-                value, end = self.decoder.raw_decode(piece)
-            except json.JSONDecodeError as error:
-                cut = error.pos >= len(piece) - 16 or error.msg.startswith("Unterminated string")
-                if not cut:  # the same error the whole text has, at the same place
-                    raise json.JSONDecodeError(error.msg, text, pos + error.pos) from None
-            else:
-                self.pos = pos + end
-                return value
-            if window >= MAX_VALUE_CHARS:
-                raise ValueTooLarge(pos)
-            window *= 8
-
-    def array(self, pos: int) -> Iterator[Any]:
-        """The elements of the array opening at `pos`, then `pos` past its closing bracket."""
-        text = self.text
-        pos = self.skip(pos + 1)
-        if text.startswith("]", pos):
-            self.pos = pos + 1
-            return
-        value = self.value
-        decode = self.decoder.raw_decode
-        after = _AFTER_ELEMENT.match
-        while True:
-            if text.startswith(("[", "{"), pos):
-                yield value(pos)
-                end = self.pos
-            else:  # a scalar costs no more memory than its text: no window needed
-                self.started = pos
-                scalar, end = decode(text, pos)
-                yield scalar
-            match = after(text, end)
-            if match is None:  # neither ',' nor ']' after the element
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, self.skip(end))
-            pos = match.end()
-            if match.group(1) == "]":
-                self.pos = pos
-                return
-
-    def members(self, pos: int) -> Iterator[tuple[str, int]]:
-        """(key, position of its value) of the object opening at `pos`; the caller walks each
-        value (moving `pos` past it) before asking for the next key."""
-        text = self.text
-        pos = self.skip(pos + 1)
-        if text.startswith("}", pos):
-            self.pos = pos + 1
-            return
-        while True:
-            if not text.startswith('"', pos):
-                raise json.JSONDecodeError(
-                    "Expecting property name enclosed in double quotes", text, pos
-                )
-            key = self.value(pos)
-            pos = self.skip(self.pos)
-            if not text.startswith(":", pos):
-                raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
-            yield key, self.skip(pos + 1)
-            pos = self.skip(self.pos)
-            delimiter = text[pos : pos + 1]
-            if delimiter == "}":
-                self.pos = pos + 1
-                return
-            if delimiter != ",":
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-            pos = self.skip(pos + 1)
-
-    def end(self) -> None:
-        """Only whitespace may follow the document."""
-        pos = self.skip(self.pos)
-        if pos != len(self.text):
-            raise json.JSONDecodeError("Extra data", self.text, pos)
-
-
-def _json_records(text: str, source: str) -> Iterator[Any]:
-    """The records of `[...]` or `{"movements": [...], ...}`, parsed one element at a time,
-    with the messages and positions json.loads gives for the same syntax errors."""
-    reader = _JsonReader(text)
-    try:
-        pos = reader.skip(0)
-        opening = text[pos : pos + 1]
-        if opening == "[":
-            yield from reader.array(pos)
-        elif opening == "{":
-            found = False
-            for key, value_pos in reader.members(pos):
-                if key == "movements" and text.startswith("[", value_pos):
-                    if found:
-                        raise InvalidInput(
-                            f"{source} has more than one 'movements' list",
-                            fix="keep one 'movements' key",
-                        )
-                    found = True
-                    yield from reader.array(value_pos)
-                else:
-                    reader.value(value_pos)
-            reader.end()
-            if not found:
-                _raise_shape(source)
-        else:
-            reader.value(pos)
-            reader.end()
-            _raise_shape(source)
-        reader.end()
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"{source} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-            fix="fix the JSON syntax at that position",
-        ) from None
-    except ValueError:  # not a JSONDecodeError (caught above): int()'s digit limit
-        where, digits = safe_json.long_number(text, reader.started, sys.get_int_max_str_digits())
-        raise InvalidInput(
-            f"{source}: the number at {safe_json.position(text, where)} has {digits} digits "
-            f"(at most {sys.get_int_max_str_digits()} are accepted), nothing was imported",
-            fix="correct the number",
-        ) from None
-    except ValueTooLarge as error:
-        raise InvalidInput(
-            f"{source}: the value at {safe_json.position(text, error.pos)} is not complete "
-            f"within {MAX_VALUE_CHARS // 1024} KB, nothing was imported",
-            fix="a movement record is a few KB: the file is broken, or not a movement export",
-        ) from None
-    except RecursionError:
-        raise InvalidInput(
-            f"{source}: the value at {safe_json.position(text, reader.started)} nests arrays or "
-            f"objects more than {safe_json.MAX_DEPTH} levels deep, nothing was imported",
-            fix="a movement nests 3 levels at most: correct that record",
-        ) from None
-
-
-def _raise_shape(source: str) -> None:
-    raise InvalidInput(
-        f"{source} holds neither a list of movements nor an object with a 'movements' list",
-        fix='wrap the records as {"movements": [...]} or as a JSON array',
-    )
-
-
-# --- CSV --------------------------------------------------------------------------------------
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-
-
-MAX_LINE_CHARS = 1 << 20
-
-
-class LineTooLong(Exception):
-    def __init__(self, number: int) -> None:
-        super().__init__(number)
-        self.number = number
-
-
-def _lines(text: str) -> Iterator[str]:
-    """Lines with their endings, split like a file opened with newline='' (what csv expects),
-    one at a time: io.StringIO would hold the text again, at four bytes a character. A line
-    longer than MAX_LINE_CHARS is refused: csv would split it into a list of millions of cells
-    (a movement row is a few KB; csv's own limit is on one field, not on a row)."""
-    for number, match in enumerate(_LINE.finditer(text), start=1):
-        line = match.group()
-        if len(line) > MAX_LINE_CHARS:
-            raise LineTooLong(number)
-        yield line
-
-
-class _CellProblems(list[str]):
-    """What a CSV row whose cells cannot be read yields instead of a record."""
-
-
-def _csv_records(text: str, source: str) -> Iterator[Any]:
-    reader = csv.DictReader(_lines(text), strict=True)
-    try:
-        for row_number, row in enumerate(reader):
-            record, problems = _csv_row_to_record(row, row_number)
-            yield _CellProblems(problems) if problems else record
-    except csv.Error as error:
-        raise InvalidInput(
-            f"{source} is not valid CSV: {error} (line {reader.line_num})",
-            fix="check the quoting on that line",
-        ) from None
-    except LineTooLong as error:
-        raise InvalidInput(
-            f"{source}: line {error.number} is longer than {MAX_LINE_CHARS // 1024} KB, "
-            "nothing was imported",
-            fix="a movement row is a few KB: the file is broken, or not a movement export",
-        ) from None
-
-
-def _csv_row_to_record(row: dict[str | None, Any], index: int) -> tuple[dict[str, Any], list[str]]:
-    """Lists are `|`-separated; instructions and metadata are JSON objects in their cell."""
-    record: dict[str, Any] = {}
-    problems: list[str] = []
-    for column, cell in row.items():
-        if column is None:
-            problems.append(f"movements[{index}]: more cells than header columns")
-            continue
-        if cell is None or cell == "":
-            continue
-        if column in LIST_FIELDS:
-            record[column] = [item.strip() for item in cell.split("|") if item.strip()]
-        elif column in OBJECT_FIELDS:
-            try:
-                record[column] = safe_json.decoder().decode(cell)
-            except json.JSONDecodeError as error:
-                problems.append(f"movements[{index}].{column}: not a JSON object ({error.msg})")
-            except safe_json.NumberTooLong as error:
-                problems.append(f"movements[{index}].{column}: holds {error}")
-            except RecursionError:
-                problems.append(
-                    f"movements[{index}].{column}: nested more than {safe_json.MAX_DEPTH} levels"
-                )
-        elif column == "recommended_rpe":
-            try:
-                record[column] = float(cell)
-            except ValueError:
-                problems.append(
-                    f"movements[{index}].recommended_rpe: {safe_json.printable(repr(cell))} "
-                    "is not a number"
-                )
-        else:
-            record[column] = cell
-    return record, problems
-
-
-# --- one record -------------------------------------------------------------------------------
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from planning_engine.seeding import seed_foundational
 from readiness.target.engine_process import EngineProcess
 from support.engine_api import bearer

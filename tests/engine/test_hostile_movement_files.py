@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine_sandbox.synthetic_movements import synthetic_movement, synthetic_movements
 from planning_engine import importer
 from planning_engine.movement_file import MovementFile
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
-from planning_engine.synthetic_movements import synthetic_movement, synthetic_movements
 from support.database import audit_actions, table_counts
 
 NOTHING = {"movement_library": 0, "movement_staging": 0, "movement_audit_log": 0}
@@ -227,7 +227,9 @@ def test_four_seeders_at_once_on_an_empty_database(
         assert time.monotonic() < deadline, "the seeders never got ready"
         time.sleep(0.005)
     go.touch()
-    assert [process.wait(timeout=60) for process in seeders] == [0, 0, 0, 0]
+    for process in seeders:
+        process.communicate(timeout=60)  # drains and closes its pipes
+    assert [process.returncode for process in seeders] == [0, 0, 0, 0]
     assert table_counts(db)["movement_library"] == 8
     assert audit_actions(db) == {"imported": 8, "published": 8}
 
@@ -802,8 +804,8 @@ def test_a_value_or_line_beyond_the_limit_is_refused_before_it_is_built(
 ) -> None:
     """At the real limits (1 MB) a 50 MB record would be refused the same way; json would build
     it at ~25 bytes a byte of text (1.4 GB measured for `[[[],[],...]]`)."""
-    monkeypatch.setattr("planning_engine.movement_file.MAX_VALUE_CHARS", 9 * 1024)
-    monkeypatch.setattr("planning_engine.movement_file.MAX_LINE_CHARS", 9 * 1024)
+    monkeypatch.setattr("planning_engine.movement_json.MAX_VALUE_CHARS", 9 * 1024)
+    monkeypatch.setattr("planning_engine.movement_csv.MAX_LINE_CHARS", 9 * 1024)
     path = tmp_path / f"movements{suffix}"
     path.write_text(content)
     result = engine_cli("import-movements", "--file", str(path), "--dsn", dsn)
@@ -832,7 +834,7 @@ def test_syntax_errors_are_reported_as_json_loads_reports_them(where: int, inser
     """The file is read a value at a time, from windows of the text: whatever breaks it, the
     message and position must be json.loads's own (records of ~6 KB: the 4 KB window cuts them)."""
     from planning_engine.errors import InvalidInput
-    from planning_engine.movement_file import _json_records
+    from planning_engine.movement_json import json_records as _json_records
 
     broken = _BIG_TEXT[:where] + insert + _BIG_TEXT[where + (0 if insert else 1) :]
     try:

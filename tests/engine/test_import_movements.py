@@ -9,8 +9,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from engine_sandbox.synthetic_movements import synthetic_movements
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
-from planning_engine.synthetic_movements import synthetic_movements
 from support.database import audit_actions, run_at_once, table_counts
 
 FOUNDATIONAL = data_file(FOUNDATIONAL_MOVEMENTS)

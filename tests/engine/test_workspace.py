@@ -27,8 +27,9 @@ import psutil
 import psycopg
 import pytest
 
-from planning_engine import embedded_postgres, workspace
-from planning_engine.embedded_postgres import EmbeddedPostgres, copy_cluster, template_key
+from engine_sandbox import embedded_postgres, template_cluster, workspace
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.template_cluster import copy_cluster, template_key
 from planning_engine.migrate import Migration, available_migrations
 from support.suite_runner import PYTEST_FEATURES, REPO, _without_suite_variables
 
@@ -64,7 +65,7 @@ OWNER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from planning_engine import workspace
+    from engine_sandbox import workspace
     path = workspace.create("embedded", parent=Path(sys.argv[1]))
     (path / "pg").mkdir()
     print(path, flush=True)
@@ -92,13 +93,13 @@ def test_a_folder_whose_owner_is_alive_is_never_removed(root: Path) -> None:
         assert (folder / "pg").is_dir()
     finally:
         owner.kill()
-        owner.wait()
+        owner.communicate()  # closes its pipes
 
 
 def test_a_folder_whose_owner_was_killed_is_removed_by_the_next_sweep(root: Path) -> None:
     owner, folder = start_owner(root)
     owner.kill()  # SIGKILL: no handler, no atexit, nothing of the owner runs
-    owner.wait()
+    owner.communicate()  # closes its pipes
     assert folder.is_dir()
     assert workspace.sweep(root) == [folder]
     assert left_behind(root) == []
@@ -114,7 +115,7 @@ def test_an_owner_removes_its_folder_when_it_exits(root: Path) -> None:
 def test_sigterm_makes_an_owner_clean_up_and_exit(root: Path) -> None:
     owner, folder = start_owner(root)
     owner.send_signal(signal.SIGTERM)
-    owner.wait(timeout=30)
+    owner.communicate(timeout=30)
     assert owner.returncode != -signal.SIGTERM  # it did not just die: it unwound
     assert not folder.exists()
 
@@ -146,7 +147,7 @@ def test_a_folder_without_a_lock_is_kept_while_young_or_used(root: Path) -> None
         assert young.is_dir() and used.is_dir()
     finally:
         user.kill()
-        user.wait()
+        user.communicate()  # closes its pipes
 
 
 def test_folders_that_are_not_ours_are_never_touched(root: Path) -> None:
@@ -204,7 +205,7 @@ def test_without_psutil_a_folder_where_postgres_may_run_is_left_alone(
 def test_scratch_folders_live_in_the_process_run_folder(root: Path) -> None:
     script = textwrap.dedent(
         """
-        from planning_engine import workspace
+        from engine_sandbox import workspace
         first, second = workspace.scratch("payloads-"), workspace.scratch("seed-dump-")
         assert first.parent == second.parent and first.parent.name.startswith("stream5-run-")
         (first / "payloads.json").write_text("[]")
@@ -227,7 +228,7 @@ def private_cache(tmp_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("TMPDIR", str(root))
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     monkeypatch.delenv(embedded_postgres.TEST_SERVER_VARIABLE, raising=False)
-    return tmp_path / "cache" / embedded_postgres.CACHE_NAME
+    return tmp_path / "cache" / template_cluster.CACHE_NAME
 
 
 def migrated_versions(dsn: str) -> list[str]:
@@ -263,7 +264,7 @@ def test_a_server_is_a_copy_of_the_template_cluster_built_once(
 BUILDER = textwrap.dedent(
     """
     import sys
-    from planning_engine.embedded_postgres import EmbeddedPostgres
+    from engine_sandbox.embedded_postgres import EmbeddedPostgres
     server = EmbeddedPostgres.start()
     try:
         server.create_database("check")
@@ -307,7 +308,7 @@ def test_the_template_key_follows_the_migrations(monkeypatch: pytest.MonkeyPatch
     for sql in ("CREATE TABLE t (id int)", "CREATE TABLE t (id bigint)"):  # a new one, then edited
         new = Migration("9999", "new_table", sql)
         monkeypatch.setattr(
-            embedded_postgres, "available_migrations", lambda m=new: [*available_migrations(), m]
+            template_cluster, "available_migrations", lambda m=new: [*available_migrations(), m]
         )
         keys.add(template_key()[0])
     assert len(keys) == 3
@@ -328,7 +329,7 @@ def test_old_template_clusters_are_pruned_unless_a_run_is_copying_one(
     copying = os.open(cache / "pg-template-oldest" / ".lock", os.O_RDONLY)
     try:
         assert workspace.lock(copying, exclusive=False, wait=True)  # a run copying it
-        embedded_postgres._prune(cache)
+        template_cluster._prune(cache)
     finally:
         os.close(copying)
     kept = sorted(p.name.removeprefix("pg-template-") for p in cache.iterdir())
@@ -436,6 +437,8 @@ class SuiteProcess:
     def finish(self, within_s: float = 240) -> int:
         code = self.process.wait(timeout=within_s)
         self._reader.join(timeout=30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         return code
 
     @property
@@ -569,7 +572,7 @@ def test_a_new_install_of_the_same_postgres_reuses_the_template(
     must name the same cluster, or every install would add one to the cache."""
     key, _ = template_key()
     reinstalled = tmp_path / "postgres"
-    shutil.copyfile(embedded_postgres.client_binary("postgres"), reinstalled)
+    shutil.copyfile(template_cluster.client_binary("postgres"), reinstalled)
     os.utime(reinstalled, (1_000_000_000, 1_000_000_000))
-    monkeypatch.setattr(embedded_postgres, "client_binary", lambda name: reinstalled)
+    monkeypatch.setattr(template_cluster, "client_binary", lambda name: reinstalled)
     assert template_key()[0] == key

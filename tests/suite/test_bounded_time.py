@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from planning_engine.seeding import seed_foundational
 from readiness.target.engine_process import EngineProcess
 from support.local_http import answering

@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 
 from readiness.report.checklist import CHECKLIST
+from readiness.report.inventory import read_inventory
+from readiness.report.verdict import decide, with_missing
 
 FEATURES = Path(__file__).resolve().parents[2] / "features"
 
@@ -32,4 +34,18 @@ def test_every_scenario_ticks_off_a_checklist_item() -> None:
 
 def test_only_lines_for_people_have_no_scenario_and_they_are_never_required() -> None:
     unmapped = [item for items in CHECKLIST.values() for item in items if not item.scenarios]
-    assert unmapped and not any(item.required for item in unmapped)
+    outcomes = decide([]).items
+    manual = [o for o in outcomes if not o.item.scenarios]
+    assert unmapped and [o.item for o in manual] == unmapped
+    assert not any(o.required for o in manual)
+
+
+def test_a_criterion_is_required_exactly_when_a_required_scenario_checks_it() -> None:
+    """Decided once, by the scenarios' tags: a drill or a rehearsal informs, a check decides."""
+    records = with_missing([], read_inventory(FEATURES), lambda planned: "not run")
+    outcomes = {o.item.text: o for o in decide(records).items}
+    assert outcomes["Verify count: 8 movements"].required
+    assert not outcomes["Option A: seed directly"].required  # @rehearsal
+    assert not outcomes["Movement seeding rollback: truncate and re-seed"].required  # @rollback
+    for outcome in outcomes.values():
+        assert outcome.required == any(r.required for r in outcome.scenarios)

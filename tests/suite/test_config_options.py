@@ -8,7 +8,8 @@ from unittest import mock
 
 import pytest
 
-from readiness.config import OptionValues, SuiteConfig, read_config
+from readiness.config import SuiteConfig, read_config
+from readiness.options import OptionValues
 from support.suite_runner import run_suite
 
 VARIABLES = (

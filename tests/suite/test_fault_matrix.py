@@ -25,8 +25,8 @@ import pytest
 from psycopg.conninfo import make_conninfo
 from pytest_bdd.parser import FeatureParser
 
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from planning_engine.auth import mint_token
-from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.checks import FIXES

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from readiness.checks import ReadinessFailure
 from readiness.schema_profiles import Query
 from readiness.target.api_client import PlanningApi

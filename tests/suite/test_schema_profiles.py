@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.checks import ReadinessFailure

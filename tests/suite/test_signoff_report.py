@@ -10,7 +10,7 @@ import jsonschema
 import psycopg
 import pytest
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from support.known_secrets import JWT_SECRET, STAGING_DB_PASSWORD, STAGING_LD_KEY
 from support.staging import staging_settings
 from support.suite_runner import SuiteRun, run_suite

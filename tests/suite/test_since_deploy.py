@@ -18,8 +18,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from planning_engine.auth import mint_token
-from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.target.engine_process import EngineProcess

@@ -4,7 +4,7 @@ from typing import Any
 
 import psycopg
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import ATHLETE_ALLY_MIGRATIONS_DIR, migrate
 
 PROFILE = "athlete-ally"

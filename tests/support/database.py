@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from planning_engine.embedded_postgres import EmbeddedPostgres
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 
 
 def run_at_once(work: Callable[[], object], count: int) -> list[BaseException]:
@@ -55,7 +55,7 @@ def restore_with_psql(dsn: str, dump: Path) -> None:
     """Load a seed dump the way an operator would: plain psql, stopping at the first error."""
     import subprocess
 
-    from planning_engine.embedded_postgres import client_binary
+    from engine_sandbox.template_cluster import client_binary
 
     subprocess.run(
         [

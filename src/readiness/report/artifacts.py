@@ -163,7 +163,7 @@ def verdict_statement(verdict: Verdict, identity: dict[str, Any], exit_code: int
                 {
                     "section": o.section,
                     "item": o.item.text,
-                    "required": o.item.required,
+                    "required": o.required,
                     "status": o.status,
                     "scenarios": sorted({r.name for r in o.scenarios}),
                     **({"reasons": o.reasons} if o.reasons else {}),

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """A runbook line and the scenarios that check it; none for a line only people can tick."""
+    """A runbook line and the scenarios that check it; none for a line only people can tick.
+
+    Whether it is required is not said here: it is required when a required scenario checks
+    it, which the scenarios' tags decide (readiness.report.inventory.INFORMATIVE_TAGS), once."""
 
     text: str
     scenarios: tuple[str, ...]
-    required: bool = True
 
 
 PLAN_OUTLINE = (
@@ -34,8 +36,11 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
                 "The database user has the permissions the runbook lists",
             ),
         ),
+        # The suite's expectation alone would tick it without looking at the target: the
+        # engine's own evaluation of the flag (its log, else /health) ticks it too.
         ChecklistItem(
-            'FEATURE_V1_PLANNING_SCORING set to "true"', ("The scoring flag is expected on",)
+            'FEATURE_V1_PLANNING_SCORING set to "true"',
+            ("The scoring flag is expected on", "The engine evaluates the scoring flag as enabled"),
         ),
         ChecklistItem(
             "Contract validator available", ("The scoring contract validator is available",)
@@ -53,12 +58,10 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ChecklistItem(
             "Option A: seed directly",
             ("Option A - seeding directly gives the foundational library",),
-            False,
         ),
         ChecklistItem(
             "Option B: restore from CI dump",
             ("Option B - restoring the CI dump gives the same library",),
-            False,
         ),
         ChecklistItem(
             "Verify count: 8 movements", ("The library holds the 8 foundational movements",)
@@ -174,7 +177,7 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ChecklistItem("Database queries performing within SLA", (SLA_OUTLINE,)),
     ),
     "Post-Deployment Validation (within 24 hours, within 1 week)": tuple(
-        ChecklistItem(text, (), False)
+        ChecklistItem(text, ())
         for text in (
             "QA team validates end-to-end flow",
             "Frontend team integrates with scoring API",
@@ -202,7 +205,6 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ChecklistItem(
             'Scoring execution ("Applied fixed-weight scoring")',
             ("Scoring is logged for the test plan",),
-            False,
         ),
     ),
     "Monitoring & Alerts": (
@@ -231,44 +233,36 @@ CHECKLIST: dict[str, tuple[ChecklistItem, ...]] = {
         ChecklistItem(
             "Expired tokens and tokens for another audience or issuer are rejected",
             ("Expired tokens and tokens for another audience or issuer are rejected",),
-            False,
         ),
         ChecklistItem(
             "A retried request (same Idempotency-Key) creates one job",
             ("A retried plan request with the same Idempotency-Key creates one job",),
-            False,
         ),
     ),
     "Rollback Procedures (drills)": (
         ChecklistItem(
             "Scoring rollback: flag off, new plans unscored, existing keep scoring",
             ("Turning the scoring flag off stops scoring new plans and keeps existing scores",),
-            False,
         ),
         ChecklistItem(
             "Movement seeding rollback: truncate and re-seed",
             ("Truncating and re-seeding restores the movement library",),
-            False,
         ),
         ChecklistItem(
             "Troubleshooting: table missing -> migrate",
             ("Seeding a database without the schema points to migrate",),
-            False,
         ),
         ChecklistItem(
             "Troubleshooting: connection error explained",
             ("Seeding an unreachable database explains the connection error",),
-            False,
         ),
         ChecklistItem(
             "Troubleshooting: duplicate movement explained",
             ("Seeding over a movement that already has the name explains the conflict",),
-            False,
         ),
         ChecklistItem(
             "Troubleshooting: scoring validation fails -> validate-scoring names the field",
             ("The contract validator names what is wrong with a corrupted payload",),
-            False,
         ),
     ),
 }

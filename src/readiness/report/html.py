@@ -212,11 +212,11 @@ def checklist(verdict: Verdict) -> str:
             "(for people: not automated)" if outcome.status == "manual" else "(not run)"
         ]
         shown = names if len(names) <= 3 else [*names[:2], f"… and {len(names) - 2} more"]
-        drill = "" if outcome.item.required else " <em>(drill, informative)</em>"
+        drill = "" if outcome.required else " <em>(drill, informative)</em>"
         # An informative item that did not run takes nothing from a GO: not shown as a warning.
         status = (
             "informative, not run"
-            if not outcome.item.required and outcome.status == NOT_VERIFIED
+            if not outcome.required and outcome.status == NOT_VERIFIED
             else outcome.status
         )
         colour = _STATUS_COLOURS[status]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from pytest_bdd.parser import Feature, Scenario, Step
 
 from readiness.history.recording import run_entry
 from readiness.history.store import RUN, Entry, History, HistoryFileError
@@ -413,34 +414,40 @@ def attach_record(
 # --- pytest-bdd hooks: the Gherkin steps as they run ------------------------------------
 
 
-def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+def pytest_bdd_before_scenario(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
+) -> None:
     start_scenario(request.node, feature, scenario)
 
 
 def pytest_bdd_before_step(
-    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any
+    request: pytest.FixtureRequest,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: Callable[..., object],
 ) -> None:
     step_started(request.node, step)
 
 
 def pytest_bdd_after_step(
     request: pytest.FixtureRequest,
-    feature: Any,
-    scenario: Any,
-    step: Any,
-    step_func: Any,
-    step_func_args: Any,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: Callable[..., object],
+    step_func_args: dict[str, object],
 ) -> None:
     step_finished(request.node, step)
 
 
 def pytest_bdd_step_error(
     request: pytest.FixtureRequest,
-    feature: Any,
-    scenario: Any,
-    step: Any,
-    step_func: Any,
-    step_func_args: Any,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: Callable[..., object],
+    step_func_args: dict[str, object],
     exception: Exception,
 ) -> None:
     step_finished(request.node, step, exception)

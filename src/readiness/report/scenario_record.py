@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pytest
+from pytest_bdd.parser import Feature, Scenario, Step
 
 from readiness.evidence import Evidence
 from readiness.report.inventory import INFORMATIVE_TAGS, item_key
@@ -104,7 +105,7 @@ def _template(item: pytest.Item) -> Any:
     return scenario_wrapper_template_registry.get(function) if function else None
 
 
-def _describe(record: ScenarioRecord, feature: Any, scenario: Any) -> None:
+def _describe(record: ScenarioRecord, feature: Feature, scenario: Scenario) -> None:
     """The record's feature, scenario and steps (not run yet), as the feature file has them."""
     record.feature, record.feature_file = feature.name, feature.rel_filename
     record.feature_line, record.feature_description = (
@@ -118,11 +119,11 @@ def _describe(record: ScenarioRecord, feature: Any, scenario: Any) -> None:
     ]
 
 
-def start_scenario(item: pytest.Item, feature: Any, scenario: Any) -> None:
+def start_scenario(item: pytest.Item, feature: Feature, scenario: Scenario) -> None:
     _describe(record_for_item(item), feature, scenario)
 
 
-def _step(item: pytest.Item, step: Any) -> StepRecord | None:
+def _step(item: pytest.Item, step: Step) -> StepRecord | None:
     record = item.stash.get(RECORD_KEY, None)
     if record is None:
         return None
@@ -131,13 +132,13 @@ def _step(item: pytest.Item, step: Any) -> StepRecord | None:
     )
 
 
-def step_started(item: pytest.Item, step: Any) -> None:
+def step_started(item: pytest.Item, step: Step) -> None:
     found = _step(item, step)
     if found is not None:
         found._started = time.perf_counter()
 
 
-def step_finished(item: pytest.Item, step: Any, error: BaseException | None = None) -> None:
+def step_finished(item: pytest.Item, step: Step, error: BaseException | None = None) -> None:
     found = _step(item, step)
     if found is not None:
         found.duration_s = time.perf_counter() - found._started

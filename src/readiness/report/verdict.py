@@ -26,13 +26,15 @@ class ItemOutcome:
     item: ChecklistItem
     status: str  # passed | failed | not verified | manual
     scenarios: list[ScenarioRecord] = field(default_factory=list)
+    # A criterion when a required scenario checks it; a drill or a line for people informs.
+    required: bool = False
 
     @property
     def reasons(self) -> list[str]:
         """Why the criterion is not verified: each distinct reason of its unverified scenarios."""
         if self.status != NOT_VERIFIED:
             return []
-        deciding = [r for r in self.scenarios if r.required or not self.item.required]
+        deciding = [r for r in self.scenarios if r.required or not self.required]
         reasons = Counter(r.message or r.outcome for r in deciding if r.outcome != "passed")
         return [f"{reason} ({count})" if count > 1 else reason for reason, count in reasons.items()]
 
@@ -121,15 +123,15 @@ def decide(records: list[ScenarioRecord], interrupted: str = "") -> Verdict:
                 items.append(ItemOutcome(section, item, "manual"))
                 continue
             mapped = [r for name in item.scenarios for r in by_template.get(name, [])]
+            # Required when a required scenario checks it (none known: required, unverified).
+            required = not mapped or any(r.required for r in mapped)
             # A required item is decided by its required scenarios; a rehearsal attached to it informs.
-            deciding = [r for r in mapped if r.required] if item.required else mapped
-            items.append(ItemOutcome(section, item, _combine(deciding), mapped))
+            deciding = [r for r in mapped if r.required] if required else mapped
+            items.append(ItemOutcome(section, item, _combine(deciding), mapped, required))
     failed = sum(1 for r in records if r.outcome == "failed")
     passed = sum(1 for r in records if r.outcome == "passed")
     unverified = sum(1 for r in records if r.required and r.outcome in ("skipped", "not run"))
-    empty = sum(
-        1 for o in items if o.item.required and o.status == NOT_VERIFIED and not o.scenarios
-    )
+    empty = sum(1 for o in items if o.required and o.status == NOT_VERIFIED and not o.scenarios)
     incomplete = unverified + empty
     decision = NO_GO if failed else INCOMPLETE if incomplete or interrupted else GO
     causes = group_causes([r for r in records if r.outcome == "failed"])

@@ -17,8 +17,9 @@ import pytest
 
 from readiness.checks import expect
 from readiness.evidence import Evidence
-from readiness.target.api_client import PlanningApi, at_once
+from readiness.target.api_client import PlanningApi
 from readiness.target.deployment import Target
+from readiness.target.job_waiting import at_once
 
 
 class NotAJwt(ValueError):

@@ -13,8 +13,9 @@ from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
 from readiness.runbook.plan_queue import PlanQueue
-from readiness.target.api_client import JobBatch, JobNotFinished, PlanningApi, at_once
+from readiness.target.api_client import PlanningApi
 from readiness.target.deployment import Target
+from readiness.target.job_waiting import JobBatch, JobNotFinished, at_once
 
 Progress = Callable[[str, float], None]
 Job = dict[str, Any]  # a plan job as the API answers it

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import psycopg
 
-from planning_engine import workspace
+from engine_sandbox import workspace
+from engine_sandbox.embedded_postgres import EmbeddedPostgres
 from planning_engine.auth import mint_token
-from planning_engine.embedded_postgres import EmbeddedPostgres
 from planning_engine.migrate import migrate
 from planning_engine.seeding import seed_foundational
 from readiness.api_profiles import ATHLETE_ALLY as ATHLETE_ALLY_API

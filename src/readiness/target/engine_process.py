@@ -120,8 +120,8 @@ def seeded_engine(env: dict[str, str], workers: int = 4) -> Iterator[tuple[Engin
     """A throwaway Postgres with the foundational library and an engine serving it (benchmarks).
 
     Both live in temp folders of this process, deleted on the way out (see `workspace`)."""
-    from planning_engine import workspace
-    from planning_engine.embedded_postgres import EmbeddedPostgres
+    from engine_sandbox import workspace
+    from engine_sandbox.embedded_postgres import EmbeddedPostgres
     from planning_engine.seeding import seed_foundational
 
     server = EmbeddedPostgres.start()

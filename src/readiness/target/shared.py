@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from planning_engine import workspace
+from engine_sandbox import workspace
 from readiness.config import SuiteConfig
 from readiness.target.deployment import Target, boot_embedded
 

@@ -19,9 +19,10 @@ import httpx
 from planning_engine.dsn import describe_target
 from readiness.budget import RunBudget
 from readiness.checks import ReadinessFailure
-from readiness.config import ConfigurationProblem, OptionValues, SuiteConfig, read_config
+from readiness.config import ConfigurationProblem, SuiteConfig, read_config
 from readiness.history.recording import key_of
 from readiness.history.store import FILE_NAME, ROUND, Entry, History, HistoryFileError
+from readiness.options import OptionValues
 from readiness.since_deploy.deploy_time import DeployTime, resolve
 from readiness.target.api_client import PlanningApi
 from readiness.target.deployment import Target, connect_staging
@@ -253,6 +254,7 @@ class Watch:
                     budget,
                     probe_token=self.target.token,
                     profile=self.target.api_profile,
+                    down_after_s=self.config.api_down_s,
                 ) as api:
                     samples = api.metrics(None)
             except (httpx.HTTPError, ReadinessFailure):
