@@ -105,6 +105,12 @@ class TestDeployTime:
         assert found.at == datetime.fromtimestamp(1796285207.706, UTC)
         assert "Feature flag override from environment" in found.source
 
+    def test_an_engine_started_during_the_run_is_no_deploy(self) -> None:
+        """Restarted mid-run: the run's own earlier plans must not become "before the deploy"."""
+        restarted = NOW + timedelta(seconds=30)
+        found = resolve(None, {"process_start_time_seconds": restarted.timestamp()}, None, NOW)
+        assert found.at == NOW and "started during this run" in found.source
+
     def test_nothing_found_is_the_run_start_and_says_how_to_give_it(self) -> None:
         found = resolve(None, {}, None, NOW)
         assert (found.at, found.source) == (NOW, RUN_START)

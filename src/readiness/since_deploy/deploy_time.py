@@ -3,8 +3,9 @@ baseline (before) and the release (after).
 
 Given with `--deployed-at` / PLANNING_DEPLOYED_AT, or read from the target: the engine's
 start time on /metrics (`process_start_time_seconds`), else the first flag-evaluation line of
-its log. A target that shows neither is judged from this run's start: everything older is the
-baseline, and the page says so (and how to give the real time).
+its log. A target that shows neither, or whose engine started during this run (restarted, or
+booted by the run), is judged from this run's start: everything older is the baseline, and the
+page says so (and how to give the real time).
 """
 
 from collections.abc import Mapping
@@ -18,6 +19,12 @@ START_METRIC = "process_start_time_seconds"
 # The lines a deployment writes when it evaluates the scoring flag (environment or LaunchDarkly).
 FLAG_LINES = (FLAG_LINE, "Feature flag source: LaunchDarkly")
 GIVEN = "given (--deployed-at / PLANNING_DEPLOYED_AT)"
+# The engine a run restarts (or boots) starts after the run's own first jobs: its start is no
+# deploy, and the run's jobs must never count as "before the deploy".
+STARTED_DURING_RUN = (
+    "this run's start: the engine started during this run ({}, a restart or the embedded "
+    "engine), so its start is not the deploy's (give it with --deployed-at)"
+)
 RUN_START = (
     "this run's start: the target shows no start time on /metrics and no flag evaluation in a "
     "readable log (give the real time with --deployed-at / PLANNING_DEPLOYED_AT)"
@@ -78,6 +85,8 @@ def resolve(
     if given is not None:
         return DeployTime(given, GIVEN)
     found = from_metrics(samples) or from_log(log)
-    if found is not None and found.at <= datetime.now(UTC):
-        return found
-    return DeployTime(run_started, RUN_START)
+    if found is None:
+        return DeployTime(run_started, RUN_START)
+    if found.at > run_started:  # a restart during the run, or the engine the run started
+        return DeployTime(run_started, STARTED_DURING_RUN.format(found.source))
+    return found

@@ -16,6 +16,7 @@ from readiness.since_deploy.deploy_time import DeployTime
 from readiness.target.db_probe import DatabaseProbe
 
 BASELINE_MAX_S = 24 * 3600.0
+ROW_CAP = 20_000  # the LIMIT of plan_jobs_since.sql: the newest jobs are read
 FACTORS = ("safety", "compliance", "performance")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -125,6 +126,8 @@ def read_windows(
     start = deploy.epoch - length
     result = database.run("plan_jobs_since", None, (start,))
     rows = [_row(data) for data in result.as_dicts()]
+    if len(rows) >= ROW_CAP:  # the oldest of the baseline were left out: it starts later
+        start = min(row.created_s for row in rows)
     before = Window(
         "before the deploy",
         start,
@@ -140,6 +143,7 @@ def read_windows(
         deployed_at_source=deploy.source,
         query=database.profile.query("plan_jobs_since").sql.strip(),
         query_ms=round(result.duration_ms, 1),
+        baseline_cut=len(rows) >= ROW_CAP,
         **{
             window.name: {
                 "jobs": len(window.jobs),

@@ -1,5 +1,6 @@
 -- Plan jobs created since a time (epoch seconds), in this schema (UTC timestamps without a
--- zone). The service never sets "completedAt": a job's latency runs to its last update.
+-- zone), newest first and at most 20,000 (see the runbook profile's). The service never sets
+-- "completedAt": a job's latency runs to its last update.
 SELECT "jobId"::text AS job_id,
   extract(epoch FROM "createdAt" AT TIME ZONE 'UTC')::float AS created_s,
   status,
@@ -7,5 +8,5 @@ SELECT "jobId"::text AS job_id,
   "resultData"->'scoring' AS scoring
 FROM plan_jobs
 WHERE "createdAt" >= to_timestamp(%s) AT TIME ZONE 'UTC'
-ORDER BY "createdAt"
-LIMIT 50000;
+ORDER BY "createdAt" DESC
+LIMIT 20000;
