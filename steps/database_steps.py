@@ -229,10 +229,16 @@ def _unscored_fix(job: Job, unscored: list[str]) -> str:
 
 
 @then("every recent scoring payload stored in the database passes the contract validator")
-def stored_scoring_valid(database: DatabaseProbe, evidence: Evidence) -> None:
-    rows = database.run("recent_scoring_payloads", evidence).as_dicts()
+def stored_scoring_valid(
+    database: DatabaseProbe, deploy_time: DeployTime, evidence: Evidence
+) -> None:
+    """The payloads stored since the deploy: an older release's are not this one's to answer."""
+    rows = database.run("recent_scoring_payloads", evidence, (deploy_time.epoch,)).as_dicts()
     expect(
-        bool(rows), found="no scored job in the last hour", expected="the test plan's", fix="flag"
+        bool(rows),
+        found=f"no scored job in the last hour since the deploy ({deploy_time.shown()})",
+        expected="the test plan's",
+        fix="flag",
     )
     findings = contract_findings(row["scoring"] for row in rows)
     evidence.findings(f"contract validator over {len(rows)} stored payload(s)", findings, [])

@@ -22,6 +22,7 @@ from readiness.runbook.persisted_scoring import check_scoring_persisted
 from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
 from readiness.runbook.scoring_drill import ScoringRollbackDrill
+from readiness.since_deploy.deploy_time import DeployTime
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
 from readiness.target.deployment import Target
@@ -116,12 +117,17 @@ def scoring_valid(job: Job, evidence: Evidence) -> None:
     "every recent stored score equals fixed-weight-v1 recomputed from its stored plan and request"
 )
 def stored_scores_recomputed(
-    database: DatabaseProbe, plans: PlanRequests, job: Job, evidence: Evidence
+    database: DatabaseProbe,
+    plans: PlanRequests,
+    job: Job,
+    deploy_time: DeployTime,
+    evidence: Evidence,
 ) -> None:
-    """Correct, not only well-formed: the reference recomputes every stored score, the run's
-    athlete-profile plans (awaited for it) and the test plan among them."""
+    """Correct, not only well-formed: the reference recomputes every score stored since the
+    deploy, the run's athlete-profile plans (awaited for it) and the test plan among them."""
     scoring_of(job)  # the test plan itself must be scored (else: Scoring Not Appearing)
-    verify_stored_scores(database, evidence, job["jobId"], plans.await_batch())
+    batch = plans.await_batch()
+    verify_stored_scores(database, evidence, job["jobId"], batch, deploy_time.epoch)
 
 
 # --- security ---------------------------------------------------------------------------

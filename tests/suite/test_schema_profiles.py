@@ -163,7 +163,8 @@ PARAMS = {
     "table_exists": ("movement_library",),
     "stored_scoring": ("job-1",),
     "insert_hand_made_movement": ("hand-made", "Hand Made"),
-    "recent_scored_plans": (100, ["job-1"]),
+    "recent_scored_plans": (0.0, 100, ["job-1"]),
+    "recent_scoring_payloads": (0.0,),
     "plan_cache_copy": ("job-1",),
     "stored_plan_scoring": {"job_id": "job-1"},
     "queue_moved": {"seconds": 15},
@@ -203,7 +204,7 @@ def test_the_athlete_ally_queries_give_the_runbooks_answers(athlete_ally_dsn: st
         assert probe.run("duplicate_names").rows == []
         (scoring_row,) = probe.run("recent_scoring").as_dicts()
         assert (scoring_row["job_id"], scoring_row["has_scoring"]) == ("job-1", True)
-        (plan_row,) = probe.run("recent_scored_plans", None, (100, ["job-1"])).as_dicts()
+        (plan_row,) = probe.run("recent_scored_plans", None, (0.0, 100, ["job-1"])).as_dicts()
         assert plan_row["plan_found"] and plan_row["plan"] == {"scoring": {"total": 0.5}}
         queue = probe.run("queue_state").as_dicts()[0]
         assert (queue["queued"], queue["processing"]) == (0, 0)
@@ -338,7 +339,7 @@ def test_without_a_plan_id_a_job_is_linked_to_the_earliest_plan_with_its_scoring
     with DatabaseProbe(athlete_ally_dsn) as probe:
         found = {
             row["job_id"]: row
-            for row in probe.run("recent_scored_plans", None, (100, ["ja"])).as_dicts()
+            for row in probe.run("recent_scored_plans", None, (0.0, 100, ["ja"])).as_dicts()
         }
     assert found["ja"]["plan_found"] and found["ja"]["link_problem"] is None
     assert found["ja"]["plan"]["scoring"]["metadata"]["evaluatedAt"] == first

@@ -50,6 +50,7 @@ class Staging:
         failed: int = 0,
         latency_s: float = 2.0,
         scored: bool = True,
+        scoring: dict | None = None,
     ) -> None:
         """`count` jobs of another user, one a minute from `first`; the first `failed` failed,
         the others completed after `latency_s` (with a little spread)."""
@@ -145,12 +146,15 @@ def _criterion(predicate: dict, item: str) -> dict:
 def test_old_jobs_from_before_the_deploy_stay_go_over_three_runs(
     make_staging, tmp_path: Path
 ) -> None:
-    """Unscored and failed jobs of the last hour, from before the engine started (the deploy):
-    the runbook's LIMIT 10 shows them, the verdict does not count them, run after run."""
+    """Unscored and failed jobs of the last hour, from before the engine started (the deploy),
+    and jobs an older release scored its own way (no plan to recompute it from): the runbook's
+    LIMIT 10 shows them, the verdict does not count them, run after run."""
 
     def old_traffic(staging: Staging) -> None:
         recent = datetime.now(UTC) - timedelta(minutes=30)
         staging.add_jobs(recent, 6, failed=3, scored=False)
+        older_release = {"version": "fixed-weight-v0", "total": 0.7, "factors": {}}
+        staging.add_jobs(recent + timedelta(minutes=10), 3, scoring=older_release)
 
     staging = make_staging(old_traffic)
     # The athlete-ally service exposes no scoring-error count: INCOMPLETE for that one alone.

@@ -336,9 +336,10 @@ def verify_stored_scores(
     evidence: Evidence,
     test_job_id: str,
     run_job_ids: Sequence[str] = (),
+    since_epoch: float = 0.0,
 ) -> Audit:
     """Recompute the test plan's score, the run's other test plans' and every recent one
-    stored on the target; fail on any field that differs, skip when the target gives no way
+    stored on the target since `since_epoch` (the deploy: older jobs are another release's); fail on any field that differs, skip when the target gives no way
     to find the plans."""
     profile = probe.profile
     columns = {str(row[0]) for row in probe.run("plans_columns", evidence).rows}
@@ -349,7 +350,9 @@ def verify_stored_scores(
             "cannot be recomputed and their correctness is not verified"
         )
     result = probe.run(
-        "recent_scored_plans", None, (RECOMPUTE_CAP, sorted({test_job_id, *run_job_ids}))
+        "recent_scored_plans",
+        None,
+        (since_epoch, RECOMPUTE_CAP, sorted({test_job_id, *run_job_ids})),
     )
     started = time.perf_counter()
     outcome = audit(stored_jobs(result.as_dicts()))

@@ -9,6 +9,7 @@ WITH listed AS (
    FROM plan_jobs
    WHERE status = 'completed'
      AND "createdAt" > NOW() - INTERVAL '1 hour'
+     AND "createdAt" >= to_timestamp(%s) AT TIME ZONE 'UTC'  -- since the deploy
    ORDER BY "createdAt" DESC
    LIMIT %s)
   UNION

@@ -8,6 +8,7 @@ WITH listed AS (
    FROM plan_jobs
    WHERE status = 'completed'
      AND created_at > NOW() - INTERVAL '1 hour'
+     AND created_at >= to_timestamp(%s)  -- since the deploy
    ORDER BY created_at DESC
    LIMIT %s)
   UNION
