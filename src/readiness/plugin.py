@@ -29,6 +29,7 @@ from readiness.config import (
 )
 from readiness.evidence import Evidence
 from readiness.expectations import example_request
+from readiness.history.recording import history_path, reports_dir
 from readiness.options import add_options
 from readiness.report.crash_line import CrashLine
 from readiness.report.inventory import item_key
@@ -101,7 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[BUDGET_KEY] = RunBudget(suite.max_duration_s)
     config.stash[SECRETS_KEY] = known_secrets(suite)
     _start_shared_target(config, suite)
-    configure_reports(config, _runs_features(config), lambda text: redact(text, config))
+    history = history_path(reports_dir(config), suite)
+    configure_reports(config, _runs_features(config), lambda text: redact(text, config), history)
 
 
 def _require_embedded_extra() -> None:

@@ -1,9 +1,13 @@
 """A readiness run as the history keeps it: appended once its verdict is known."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from readiness.history.store import RUN, Entry, target_key
+import pytest
+
+from readiness.config import SuiteConfig
+from readiness.history.store import FILE_NAME, RUN, Entry, target_key
 from readiness.report.verdict import Verdict
 
 # The identity keys worth keeping (the measurements are kept on their own).
@@ -41,3 +45,15 @@ def key_of(identity: dict[str, Any]) -> str:
     return target_key(
         identity.get("target_url") or identity.get("api_url"), identity.get("database")
     )
+
+
+def reports_dir(config: pytest.Config) -> Path:
+    return Path(str(config.getoption("reports_dir"))).resolve()
+
+
+def history_path(reports: Path, suite: SuiteConfig) -> Path | None:
+    """--history / PLANNING_HISTORY, else the reports folder's history.sqlite for a staging.
+    A rehearsal on the embedded target keeps none unless asked: its target is new every run."""
+    if suite.history is not None:
+        return suite.history
+    return None if suite.embedded else reports / FILE_NAME

@@ -65,9 +65,14 @@ class ReportCollector:
     """Registered as a plugin in the controlling process: it sees every scenario's report."""
 
     def __init__(
-        self, config: pytest.Config, files: ReportFiles, redact: Callable[[str], str]
+        self,
+        config: pytest.Config,
+        files: ReportFiles,
+        redact: Callable[[str], str],
+        history: Path | None = None,
     ) -> None:
         self.config = config
+        self.history_file = history  # where the run is appended, if it is kept
         self.files = files
         self.redact = redact
         self.started = datetime.now(UTC)
@@ -239,11 +244,7 @@ class ReportCollector:
         if self._history is not None:
             return self._history
         self._history = []
-        # Both import this module: read at the end, when every plugin is loaded.
-        from readiness.plugin import CONFIG_KEY
-        from readiness.since_deploy.plugin import history_path
-
-        path = history_path(self.config, self.config.stash[CONFIG_KEY])
+        path = self.history_file
         if path is None or not self.records:
             return self._history
         entry = run_entry(self.verdict(), self.identity())
@@ -365,7 +366,10 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def configure_reports(
-    config: pytest.Config, runs_features: bool, redact: Callable[[str], str]
+    config: pytest.Config,
+    runs_features: bool,
+    redact: Callable[[str], str],
+    history: Path | None = None,
 ) -> None:
     """Point pytest-html and junitxml at reports/ (unless told otherwise) when the suite runs."""
     if not runs_features or hasattr(config, "workerinput"):
@@ -385,7 +389,7 @@ def configure_reports(
     files.staged("cucumber.json", Path(cucumber_path) if cucumber_path else None)
     files.staged("verdict.json")
     files.staged(ANNOUNCEMENT)
-    collector = ReportCollector(config, files, redact)
+    collector = ReportCollector(config, files, redact, history)
     config.stash[COLLECTOR_KEY] = collector
     config.pluginmanager.register(collector, "stream5-signoff")
 

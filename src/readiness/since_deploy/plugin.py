@@ -3,15 +3,14 @@ measured (carried with every scenario's record into the verdict and the history)
 GO on this target."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from readiness.checks import ReadinessFailure
 from readiness.config import SuiteConfig
-from readiness.history.recording import key_of
-from readiness.history.store import FILE_NAME, Entry, History, HistoryFileError
+from readiness.history.recording import history_path, key_of, reports_dir
+from readiness.history.store import Entry, History, HistoryFileError
 from readiness.report.plugin import TARGET_IDENTITY_KEY
 from readiness.since_deploy.deploy_time import DeployTime, resolve
 from readiness.target.api_client import PlanningApi
@@ -23,16 +22,6 @@ MEASURED = "measured"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_STARTED] = datetime.now(UTC)
-
-
-def history_path(config: pytest.Config, suite: SuiteConfig) -> Path | None:
-    """--history / PLANNING_HISTORY, else the reports folder's history.sqlite for a staging.
-    A rehearsal on the embedded target keeps none unless asked: its target is new every run."""
-    if suite.history is not None:
-        return suite.history
-    if suite.embedded:
-        return None
-    return Path(str(config.getoption("reports_dir"))).resolve() / FILE_NAME
 
 
 def measured_of(config: pytest.Config) -> dict[str, Any]:
@@ -67,7 +56,7 @@ def measured(pytestconfig: pytest.Config, target: Target) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def last_go(pytestconfig: pytest.Config, suite_config: SuiteConfig, target: Target) -> Entry | None:
     """The last GO on this target in the history, if there is a history and such a run."""
-    path = history_path(pytestconfig, suite_config)
+    path = history_path(reports_dir(pytestconfig), suite_config)
     if path is None:
         return None
     try:
