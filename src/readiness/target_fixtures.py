@@ -17,7 +17,12 @@ from readiness.plugin import BUDGET_KEY, DRILL_KEY, WORKER_INPUT
 from readiness.report.plugin import TARGET_IDENTITY_KEY
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
-from readiness.target.deployment import Target, boot_embedded, connect_staging
+from readiness.target.deployment import (
+    EmbeddedTarget,
+    Target,
+    boot_embedded,
+    connect_staging,
+)
 from readiness.target.shared import attach_shared
 
 
@@ -27,6 +32,7 @@ def target(
 ) -> Iterator[Target]:
     """The deployment under test: the configured staging, or the embedded engine booted here."""
     shared = getattr(pytestconfig, "workerinput", {}).get(WORKER_INPUT)
+    chosen: Target
     if shared:
         chosen = attach_shared(shared)
     elif suite_config.embedded:
@@ -51,6 +57,15 @@ def target(
     pytestconfig.stash[TARGET_IDENTITY_KEY] = identity
     yield chosen
     chosen.stop()
+
+
+@pytest.fixture
+def embedded_target(target: Target) -> EmbeddedTarget:
+    """The target, for a scenario that needs one the suite controls (scratch databases, more
+    engines): such scenarios are skipped at collection on a staging (`@controlled`)."""
+    if not isinstance(target, EmbeddedTarget):
+        pytest.skip("needs a target the suite controls: runs on the embedded target only")
+    return target
 
 
 def _engine_version(target: Target, suite_config: SuiteConfig, budget: RunBudget) -> dict[str, Any]:

@@ -17,13 +17,13 @@ from readiness.runbook.plan_queue import PlanQueue
 from readiness.runbook.plans import PlanRequests, Progress
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
-from readiness.target.deployment import Target
+from readiness.target.deployment import EmbeddedTarget
 from readiness.target.engine_process import EngineProcess
 
 
 @dataclass
 class ScoringRollbackDrill:
-    target: Target
+    target: EmbeddedTarget
     config: SuiteConfig
     evidence: Evidence
     progress: Progress

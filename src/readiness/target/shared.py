@@ -19,7 +19,7 @@ from typing import Any
 
 from engine_sandbox import workspace
 from readiness.config import SuiteConfig
-from readiness.target.deployment import Target, boot_embedded
+from readiness.target.deployment import EmbeddedTarget, boot_embedded
 
 READY_FILE = "target.json"
 ENGINE_READY_FILE = "engine.ready"
@@ -30,7 +30,7 @@ class SharedBoot:
     def __init__(self, suite: SuiteConfig, workdir: Path) -> None:
         self.workdir = workdir
         self.secret = secrets.token_urlsafe(32)
-        self.target: Target | None = None
+        self.target: EmbeddedTarget | None = None
         self._thread = threading.Thread(
             target=self._boot, args=(suite,), name="embedded-target", daemon=True
         )
@@ -80,11 +80,11 @@ def _await_file(workdir: Path, name: str, what: str, within_s: float) -> Path:
     return workdir / name
 
 
-def attach_shared(worker_input: dict[str, Any], within_s: float = 90.0) -> Target:
+def attach_shared(worker_input: dict[str, Any], within_s: float = 90.0) -> EmbeddedTarget:
     workdir = Path(worker_input["workdir"])
     ready = _await_file(workdir, READY_FILE, "database", within_s)
     shared = json.loads(ready.read_text(encoding="utf-8"))
-    return Target.attach(
+    return EmbeddedTarget.attach(
         shared,
         worker_input["secret"],
         engine_starting=partial(_await_file, workdir, ENGINE_READY_FILE, "engine", within_s),
