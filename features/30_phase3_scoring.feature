@@ -6,12 +6,12 @@ Feature: Phase 3 - Scoring enabled
     Given the staging target is configured
     And scoring is expected to be enabled
 
-  @writes
+  @writes @criterion:phase3.flag
   Scenario: The engine evaluates the scoring flag as enabled
     Given a test plan has been generated through the API
     Then the engine reports the scoring flag as enabled
 
-  @writes
+  @writes @criterion:phase3.test_plan
   Scenario: A test plan generated through the API is scored
     When the runbook's test plan is requested through the API
     Then the plan job completes

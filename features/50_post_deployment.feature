@@ -6,7 +6,7 @@ Feature: Post-deployment validation within 1 hour
   Background:
     Given the staging target is configured
 
-  @writes
+  @writes @criterion:post_deploy.test_plans
   Scenario Outline: The <weeks>-week test plan for <experience> athletes training <goal> <goal_days> of <available_days> days a week is valid and scored
     Given scoring is expected to be enabled
     When a test plan is requested for <experience> athletes training <goal> <goal_days> of <available_days> days a week over <weeks> weeks, selected days: <selected_days>
@@ -32,7 +32,7 @@ Feature: Post-deployment validation within 1 hour
       | intermediate | general_fitness | 3         | 3              | 52    | none          |
       | beginner     | power           | 1         | 1              | 1     | none          |
 
-  @readonly
+  @readonly @criterion:post_deploy.sla
   Scenario Outline: The runbook query for <check> runs within the SLA
     Then the runbook query for "<check>" completes within the SLA
 
@@ -46,17 +46,17 @@ Feature: Post-deployment validation within 1 hour
       | audit actions   |
       | recent scoring  |
 
-  @readonly
+  @readonly @criterion:post_deploy.scoring_errors_logged
   Scenario: No scoring calculation errors are logged
     Then the engine log has no scoring calculation errors
 
-  @writes
+  @writes @criterion:post_deploy.stored_contract
   Scenario: The contract validator passes the scoring stored on staging
     Given scoring is expected to be enabled
     And a test plan has been generated through the API
     Then every recent scoring payload stored in the database passes the contract validator
 
-  @writes
+  @writes @criterion:post_deploy.scoring_logged
   Scenario: Scoring is logged for the test plan
     Given scoring is expected to be enabled
     And a test plan has been generated through the API

@@ -5,7 +5,7 @@ Feature: Rollback procedures and troubleshooting
   Background:
     Given the staging target is configured
 
-  @controlled
+  @controlled @criterion:rollback.scoring
   Scenario: Turning the scoring flag off stops scoring new plans and keeps existing scores
     Given a scored plan generated while the scoring flag was on
     When the engine is restarted with the scoring flag off
@@ -14,6 +14,7 @@ Feature: Rollback procedures and troubleshooting
     And the earlier plan keeps its scoring
     And the runbook's rollback query shows the new plan without scoring
 
+  @criterion:rollback.seeding
   Scenario: Truncating and re-seeding restores the movement library
     When the movement tables are truncated
     And the foundational movements are seeded again

@@ -16,8 +16,8 @@ from readiness.expectations import (
 from readiness.expectations import (
     FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
 )
+from readiness.fixes import Fix
 from readiness.runbook.library_checks import (
-    check_audit_actions,
     dry_run_foundational_seed,
     listing_differences,
     listing_mismatch,
@@ -43,7 +43,7 @@ def postgres_version(database: DatabaseProbe, evidence: Evidence) -> None:
         major >= MINIMUM_POSTGRES,
         found=version,
         expected=f"PostgreSQL {MINIMUM_POSTGRES}+",
-        fix="connection",
+        fix=Fix.CONNECTION,
     )
 
 
@@ -57,14 +57,14 @@ def schema_columns(database: DatabaseProbe, evidence: Evidence) -> None:
         not missing,
         found=f"missing columns {missing}",
         expected=f"the Stream 5 schema ({database.profile.name} profile)",
-        fix="schema",
+        fix=Fix.SCHEMA,
     )
 
 
 @then(parsers.parse("the table {table} exists"))
 def table_exists(database: DatabaseProbe, evidence: Evidence, table: str) -> None:
     found = database.query(base_query("table_exists"), evidence, (table,)).scalar()
-    expect(found is not None, found=f"no table {table}", expected=f"table {table}", fix="schema")
+    expect(found is not None, found=f"no table {table}", expected=f"table {table}", fix=Fix.SCHEMA)
 
 
 @then(parsers.parse("the movement library holds {count:d} movements"))
@@ -74,7 +74,7 @@ def library_count(database: DatabaseProbe, evidence: Evidence, count: int) -> No
         rows == count,
         found=f"movement_library has {rows} rows",
         expected=str(count),
-        fix=surplus_fix(database) if rows > count else "seed",
+        fix=surplus_fix(database) if rows > count else Fix.SEED,
     )
 
 
@@ -105,7 +105,7 @@ def audit_not_empty(database: DatabaseProbe, evidence: Evidence) -> None:
         rows > 0,
         found=f"movement_audit_log has {rows} rows",
         expected="> 0 (one entry per movement imported)",
-        fix="seed",
+        fix=Fix.SEED,
     )
 
 
@@ -124,7 +124,7 @@ def reseed_dry_run(target: Target, database: DatabaseProbe, evidence: Evidence) 
         not changes,
         found=f"re-seeding would change {changes}",
         expected=f"all {EXPECTED_MOVEMENT_COUNT} unchanged",
-        fix="seed",
+        fix=Fix.SEED,
     )
 
 
@@ -137,19 +137,14 @@ def status_counts(database: DatabaseProbe, evidence: Evidence, count: int) -> No
         counts == {"published": count},
         found=counts,
         expected=f"published = {count}",
-        fix=surplus_fix(database) if sum(counts.values()) > count else "seed",
+        fix=surplus_fix(database) if sum(counts.values()) > count else Fix.SEED,
     )
 
 
 @then("no movement name appears more than once")
 def no_duplicates(database: DatabaseProbe, evidence: Evidence) -> None:
     rows = database.run("duplicate_names", evidence).rows
-    expect(not rows, found=f"duplicated names {rows}", expected="0 rows", fix="duplicates")
-
-
-@then("the audit log counts 8 imports and 8 publications")
-def audit_actions(database: DatabaseProbe, evidence: Evidence) -> None:
-    check_audit_actions(database, evidence)
+    expect(not rows, found=f"duplicated names {rows}", expected="0 rows", fix=Fix.DUPLICATES)
 
 
 @then("every movement named in the audit log exists in the library")
@@ -159,7 +154,7 @@ def audit_matches_library(database: DatabaseProbe, evidence: Evidence) -> None:
         not orphans,
         found=f"audit rows for movements not in the library: {[r[0] for r in orphans]}",
         expected="none",
-        fix="audit",
+        fix=Fix.AUDIT,
     )
 
 
@@ -193,7 +188,7 @@ def recent_scoring(
         bool(rows),
         found=f"no completed plan jobs since the deploy ({deploy_time.shown()})",
         expected="at least the test plan",
-        fix="jobs",
+        fix=Fix.JOBS,
     )
     unscored = [str(r["job_id"]) for r in rows if not r["has_scoring"]]
     # The run's own plan unscored is the flag; other jobs unscored beside a scored test plan are
@@ -215,17 +210,17 @@ def recent_scoring(
         not wrong,
         found=f"jobs with wrong version or total {wrong}",
         expected=f"version {SCORING_VERSION}, total in [0, 1]",
-        fix="contract",
+        fix=Fix.CONTRACT,
     )
 
 
-def _unscored_fix(job: Job, unscored: list[str]) -> str:
+def _unscored_fix(job: Job, unscored: list[str]) -> Fix:
     """The test plan unscored in the database: the flag, unless the API returned it scored (then
     the database does not hold what the API said). Only other jobs unscored: their own story."""
     if str(job["jobId"]) not in unscored:
-        return "unscored_jobs"
+        return Fix.UNSCORED_JOBS
     returned = (job.get("resultData") or {}).get("scoring")
-    return "persistence" if isinstance(returned, dict) else "flag"
+    return Fix.PERSISTENCE if isinstance(returned, dict) else Fix.FLAG
 
 
 @then("every recent scoring payload stored in the database passes the contract validator")
@@ -238,11 +233,11 @@ def stored_scoring_valid(
         bool(rows),
         found=f"no scored job in the last hour since the deploy ({deploy_time.shown()})",
         expected="the test plan's",
-        fix="flag",
+        fix=Fix.FLAG,
     )
     findings = contract_findings(row["scoring"] for row in rows)
     evidence.findings(f"contract validator over {len(rows)} stored payload(s)", findings, [])
-    expect(not findings, found=findings, expected="no contract errors", fix="contract")
+    expect(not findings, found=findings, expected="no contract errors", fix=Fix.CONTRACT)
 
 
 @then(parsers.parse('the runbook query for "{name}" completes within the SLA'))
@@ -259,5 +254,5 @@ def query_within_sla(
         median <= suite_config.sla_ms,
         found=f"median {median:.1f} ms over {TIMED_RUNS} runs",
         expected=f"<= {suite_config.sla_ms:g} ms",
-        fix="performance",
+        fix=Fix.PERFORMANCE,
     )

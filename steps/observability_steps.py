@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then
 
 from readiness.checks import expect
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.runbook.key_metrics import KeyMetrics
 from readiness.runbook.log_checks import (
     SCORING_ERROR_LINES,
@@ -50,7 +51,7 @@ def flag_enabled(target: Target, api: PlanningApi, job: Job, evidence: Evidence)
         "=on" in str(health["scoring"]) or "LaunchDarkly" in str(health["scoring"]),
         found=health["scoring"],
         expected="scoring on",
-        fix="flag",
+        fix=Fix.FLAG,
     )
 
 
@@ -63,7 +64,7 @@ def no_error_lines(target: Target, measured: dict[str, Any], evidence: Evidence)
         not errors,
         found=f"{len(errors)} error line(s), first: {errors[:1]}",
         expected="none",
-        fix="logs",
+        fix=Fix.LOGS,
     )
 
 
@@ -80,7 +81,7 @@ def no_scoring_errors_logged(target: Target, evidence: Evidence) -> None:
         not errors,
         found=f"the engine logged {len(errors)} scoring calculation error(s), first: {first}",
         expected="none",
-        fix="scoring_errors",
+        fix=Fix.SCORING_ERRORS,
     )
 
 
@@ -93,7 +94,7 @@ def scoring_logged(target: Target, job: Job, evidence: Evidence) -> None:
         [logged_total(line) for line in lines] == [total],
         found=f"{len(lines)} line(s) for job {job_id}: {lines[:2]}",
         expected=f"one line with total {total}",
-        fix="logs",
+        fix=Fix.LOGS,
     )
 
 
@@ -115,7 +116,7 @@ def metric_movements(metrics: KeyMetrics, minimum: int) -> None:
         reading.value >= minimum,
         found=f"{reading.value:g} published movements ({reading.source})",
         expected=f">= {minimum} (alert: possible data loss)",
-        fix="seed",
+        fix=Fix.SEED,
     )
 
 
@@ -126,7 +127,7 @@ def metric_import_failures(metrics: KeyMetrics, expected: int) -> None:
         reading.value == expected,
         found=f"{reading.value:g} failed imports ({reading.source})",
         expected=str(expected),
-        fix="imports",
+        fix=Fix.IMPORTS,
     )
 
 
@@ -137,5 +138,5 @@ def metric_scoring_errors(metrics: KeyMetrics, expected: int) -> None:
         reading.value == expected,
         found=f"{reading.value:g} scoring errors ({reading.source})",
         expected=f"{expected} (alert: scoring logic failure)",
-        fix="contract",
+        fix=Fix.CONTRACT,
     )

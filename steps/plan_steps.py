@@ -1,7 +1,6 @@
 """Steps that generate plans through the API and check their scoring where it is stored."""
 
-import uuid
-
+import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
@@ -9,15 +8,16 @@ from planning_engine.contract import validate_scoring
 from readiness.checks import expect
 from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
-from readiness.expectations import RUNBOOK_PLAN_REQUEST, profile_request
+from readiness.expectations import profile_request
+from readiness.fixes import Fix
 from readiness.plugin import ScenarioState
 from readiness.runbook.forged_tokens import (
-    NotAJwt,
-    check_resigned_tokens_refused,
-    forged_tokens,
-    statuses_with,
+    Attempts,
+    with_forged_tokens,
+    with_resigned_tokens,
+    without_token,
 )
-from readiness.runbook.idempotent_retry import check_idempotent_retry
+from readiness.runbook.idempotent_retry import expect_one_job, send_retried_request
 from readiness.runbook.persisted_scoring import check_scoring_persisted
 from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
@@ -25,7 +25,7 @@ from readiness.runbook.scoring_drill import ScoringRollbackDrill
 from readiness.since_deploy.deploy_time import DeployTime
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
-from readiness.target.deployment import Target
+from readiness.target.deployment import EmbeddedTarget, Target
 
 
 @when("the runbook's test plan is requested through the API", target_fixture="job")
@@ -73,7 +73,7 @@ def shared_test_plan(plans: PlanRequests, shared_plan_cache: dict[str, Job]) -> 
 @then(parsers.parse('the job result carries scoring version "{version}"'))
 def scoring_version(job: Job, version: str) -> None:
     found = scoring_of(job).get("version")
-    expect(found == version, found=f"version {found!r}", expected=repr(version), fix="contract")
+    expect(found == version, found=f"version {found!r}", expected=repr(version), fix=Fix.CONTRACT)
 
 
 @then("the scoring total is between 0 and 1")
@@ -83,7 +83,7 @@ def scoring_total(job: Job) -> None:
         isinstance(total, int | float) and 0 <= total <= 1,
         found=f"total {total!r}",
         expected="0 <= total <= 1",
-        fix="contract",
+        fix=Fix.CONTRACT,
     )
 
 
@@ -109,7 +109,7 @@ def scoring_valid(job: Job, evidence: Evidence) -> None:
         report.valid,
         found=[str(e) for e in report.errors],
         expected="no contract errors",
-        fix="contract",
+        fix=Fix.CONTRACT,
     )
 
 
@@ -133,69 +133,76 @@ def stored_scores_recomputed(
 # --- security ---------------------------------------------------------------------------
 
 
-@then("requesting a plan without a token is rejected with 401")
-def generate_without_token(api: PlanningApi, target: Target, evidence: Evidence) -> None:
-    body = {"userId": target.plan_user, **RUNBOOK_PLAN_REQUEST}
-    response = api.generate(body, None, evidence)
-    expect(response.status_code == 401, found=response.status_code, expected=401, fix="security")
+@when("the API is called without a token", target_fixture="attempts")
+def called_without_token(api: PlanningApi, target: Target, evidence: Evidence) -> Attempts:
+    return without_token(api, target, evidence)
 
 
-@then("reading a job without a token is rejected with 401")
-def read_without_token(api: PlanningApi, evidence: Evidence) -> None:
-    response = api.job(str(uuid.uuid4()), None, evidence)
-    expect(response.status_code == 401, found=response.status_code, expected=401, fix="security")
-
-
-@then("reading it with a token signed with another key or unsigned is rejected with 401")
-def forged_tokens_refused(api: PlanningApi, target: Target, job: Job, evidence: Evidence) -> None:
+@when("the job is read with tokens forged without the signing key", target_fixture="attempts")
+def read_with_forged_tokens(
+    api: PlanningApi, target: Target, job: Job, evidence: Evidence
+) -> Attempts:
     """What an attacker can make without the key, from the test user's own token."""
-    try:
-        forged = forged_tokens(target.token)
-    except NotAJwt:
-        pytest.skip("the test user's token is not a JWT: there are no claims to forge one from")
-    answers = statuses_with(api, job["jobId"], forged, evidence)
-    accepted = {kind: status for kind, status in answers.items() if status != 401}
-    expect(
-        not accepted,
-        found=f"forged tokens answered {accepted}",
-        expected="401 for each",
-        fix="security",
-    )
+    return with_forged_tokens(api, target, job["jobId"], evidence)
 
 
-@then("reading it with an expired token or one for another audience or issuer is rejected with 401")
-def resigned_tokens_refused(api: PlanningApi, target: Target, job: Job, evidence: Evidence) -> None:
+@when(
+    "the job is read with an expired token and with tokens for another audience or issuer",
+    target_fixture="attempts",
+)
+def read_with_resigned_tokens(
+    api: PlanningApi, target: Target, job: Job, evidence: Evidence
+) -> Attempts:
     """What a leaked old token, or one minted for another service sharing the key, would try."""
-    check_resigned_tokens_refused(api, target, job["jobId"], evidence)
+    return with_resigned_tokens(api, target, job["jobId"], evidence)
 
 
-@then("the runbook's test plan requested twice with one Idempotency-Key is one job")
-def idempotent_retry(plans: PlanRequests, evidence: Evidence) -> None:
-    check_idempotent_retry(plans, evidence)
+@then(parsers.parse("the API answers {status:d} to each"))
+def each_refused(attempts: Attempts, status: int) -> None:
+    attempts.expect_refused(status)
 
 
-@then("another user reading that job is refused")
-def other_user_refused(api: PlanningApi, target: Target, job: Job, evidence: Evidence) -> None:
-    """403, or 404 as if the job did not exist: either protects it; only its data fails."""
+@when("another user reads the job", target_fixture="other_read")
+def other_user_reads(
+    api: PlanningApi, target: Target, job: Job, evidence: Evidence
+) -> httpx.Response:
     other = target.other_user
     token = target.token_for(other) if other else None
     if token is None:
         pytest.skip(
             "no second user's token: set PLANNING_API_TOKEN_2 to check that jobs are private"
         )
-    response = api.job(job["jobId"], token, evidence)
+    return api.job(job["jobId"], token, evidence)
+
+
+@then("the API refuses it without showing the job")
+def other_user_refused(other_read: httpx.Response) -> None:
+    """403, or 404 as if the job did not exist: either protects it; only its data fails."""
     expect(
-        response.status_code in (403, 404),
-        found=response.status_code,
+        other_read.status_code in (403, 404),
+        found=other_read.status_code,
         expected="403 (or 404)",
-        fix="security",
+        fix=Fix.SECURITY,
     )
     expect(
-        "resultData" not in response.text,
+        "resultData" not in other_read.text,
         found="the refusal carries the job's data",
         expected="nothing of the job",
-        fix="security",
+        fix=Fix.SECURITY,
     )
+
+
+@when(
+    "the runbook's test plan is requested twice with one Idempotency-Key",
+    target_fixture="retried_jobs",
+)
+def requested_twice(plans: PlanRequests, evidence: Evidence) -> tuple[str, str]:
+    return send_retried_request(plans, evidence)
+
+
+@then("both requests name one job")
+def one_job(plans: PlanRequests, retried_jobs: tuple[str, str]) -> None:
+    expect_one_job(plans, *retried_jobs)
 
 
 # --- the scoring rollback drill (controlled targets only) -------------------------------
@@ -203,13 +210,13 @@ def other_user_refused(api: PlanningApi, target: Target, job: Job, evidence: Evi
 
 @given("a scored plan generated while the scoring flag was on", target_fixture="earlier_job")
 def plan_while_flag_on(
-    target: Target,
+    embedded_target: EmbeddedTarget,
     state: ScenarioState,
     suite_config: SuiteConfig,
     evidence: Evidence,
     progress: Progress,
 ) -> Job:
-    state.drill = ScoringRollbackDrill(target, suite_config, evidence, progress)
+    state.drill = ScoringRollbackDrill(embedded_target, suite_config, evidence, progress)
     state.drill.start_with_flag_on()
     earlier: Job = state.drill.generate()
     scoring_of(earlier)
@@ -234,7 +241,7 @@ def new_plan_unscored(job: Job) -> None:
         "scoring" not in result,
         found=f"resultData keys {sorted(result)}",
         expected="no scoring key",
-        fix="flag",
+        fix=Fix.FLAG,
     )
 
 
@@ -245,7 +252,7 @@ def earlier_plan_scored(state: ScenarioState, earlier_job: Job) -> None:
         scoring == earlier_job["resultData"]["scoring"],
         found=scoring,
         expected="the scoring it had before the rollback",
-        fix="flag",
+        fix=Fix.FLAG,
     )
 
 
@@ -256,5 +263,5 @@ def rollback_query(state: ScenarioState) -> None:
         sorted(rows) == [False, True],
         found=f"has_scoring values {rows}",
         expected="false for the plan after the rollback (true for the one before)",
-        fix="flag",
+        fix=Fix.FLAG,
     )

@@ -11,6 +11,7 @@ from planning_engine.scoring import score_plan
 from readiness.checks import expect
 from readiness.evidence import Evidence
 from readiness.expectations import EXPECTED_MOVEMENT_COUNT, RUNBOOK_PLAN_REQUEST
+from readiness.fixes import Fix
 from readiness.plugin import ScenarioState
 from readiness.runbook.library_checks import (
     check_audit_actions,
@@ -18,7 +19,7 @@ from readiness.runbook.library_checks import (
 )
 from readiness.runbook.rollback_drill import MovementRollback
 from readiness.target.db_probe import DatabaseProbe
-from readiness.target.deployment import Target
+from readiness.target.deployment import EmbeddedTarget, Target
 from readiness.target.engine_cli import CliOutcome, run_engine_command
 
 # The engine's commands that touch the database, and so speak its schema profile.
@@ -40,13 +41,23 @@ def _run(state: ScenarioState, evidence: Evidence, *args: str) -> CliOutcome:
 
 
 def _run_ok(state: ScenarioState, evidence: Evidence, *args: str) -> None:
-    outcome = _run(state, evidence, *args)
+    _expect_succeeded(_run(state, evidence, *args))
+
+
+def _expect_succeeded(outcome: CliOutcome) -> None:
     expect(
         outcome.exit_code == 0,
         found=outcome.stderr.strip(),
-        expected=f"`planning-engine {args[0]}` to succeed",
-        fix="seed",
+        expected=f"`{outcome.command}` to succeed",
+        fix=Fix.SEED,
     )
+
+
+def _seedings_succeeded(state: ScenarioState) -> None:
+    """Before judging what a seeding left: each seeding of the scenario succeeded (its error,
+    not an empty library, is the finding)."""
+    for outcome in state.commands:
+        _expect_succeeded(outcome)
 
 
 def _scratch_probe(state: ScenarioState) -> DatabaseProbe:
@@ -58,28 +69,52 @@ def _seed(state: ScenarioState, evidence: Evidence, dsn: str) -> None:
     _run_ok(state, evidence, "seed", "--actor", "readiness-suite", "--dsn", dsn)
 
 
+def _unanswering_dsn() -> str:
+    """A DSN at a local port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"postgresql://stream5:not-a-real-password@127.0.0.1:{port}/planning"
+
+
 @given("an empty database with the Stream 5 schema")
-def empty_database(target: Target, state: ScenarioState) -> None:
-    state.scratch_dsn = target.scratch_database(migrated=True)
+def empty_database(embedded_target: EmbeddedTarget, state: ScenarioState) -> None:
+    state.scratch_dsn = embedded_target.scratch_database(migrated=True)
 
 
 @given("a database without the Stream 5 schema")
-def bare_database(target: Target, state: ScenarioState) -> None:
-    state.scratch_dsn = target.scratch_database(migrated=False)
+def bare_database(embedded_target: EmbeddedTarget, state: ScenarioState) -> None:
+    state.scratch_dsn = embedded_target.scratch_database(migrated=False)
+
+
+@given("a database that does not answer")
+def unanswering_database(state: ScenarioState) -> None:
+    state.scratch_dsn = _unanswering_dsn()
 
 
 @given("a seed dump produced from a seeded database")
-def seed_dump(target: Target, state: ScenarioState, evidence: Evidence) -> None:
-    source = target.scratch_database(migrated=True)
+def seed_dump(embedded_target: EmbeddedTarget, state: ScenarioState, evidence: Evidence) -> None:
+    source = embedded_target.scratch_database(migrated=True)
     _seed(state, evidence, source)
     state.dump_file = workspace.scratch("seed-dump-") / "movements_seed_ci.sql"
     _run_ok(state, evidence, "dump-seed", "--out", str(state.dump_file), "--dsn", source)
 
 
-@when("the foundational movements are seeded directly")
-def seed_directly(state: ScenarioState, evidence: Evidence) -> None:
+@when(parsers.re(r"the foundational movements are seeded(?: again)?"))
+def seed_foundational(state: ScenarioState, evidence: Evidence) -> None:
+    """`planning-engine seed` into the database the scenario is about: the one it made, else the
+    target whose movement tables it truncated. Whether it had to succeed, the Then steps say."""
+    if state.rollback is not None:
+        summary = state.rollback.reseed(evidence)
+        expect(
+            summary.created == EXPECTED_MOVEMENT_COUNT,
+            found=f"re-seed created {summary.created}",
+            expected=str(EXPECTED_MOVEMENT_COUNT),
+            fix=Fix.SEED,
+        )
+        return
     assert state.scratch_dsn is not None
-    _seed(state, evidence, state.scratch_dsn)
+    _run(state, evidence, "seed", "--actor", "readiness-suite", "--dsn", state.scratch_dsn)
 
 
 @when("the seed dump is restored")
@@ -90,26 +125,44 @@ def restore_dump(state: ScenarioState, evidence: Evidence) -> None:
     )
 
 
-@then("that database holds the 8 foundational movements, all published")
+@then("that database holds the foundational movements, all published")
 def scratch_library(state: ScenarioState, evidence: Evidence) -> None:
+    _seedings_succeeded(state)
     with _scratch_probe(state) as probe:
         check_published_foundational_listing(probe, evidence)
 
 
-@then("its audit log records 8 imports and 8 publications")
-def scratch_audit(state: ScenarioState, evidence: Evidence) -> None:
+@then(
+    parsers.re(
+        r"(?:the|its) audit log records (?P<imported>\d+) imports and (?P<published>\d+) "
+        "publications"
+    ),
+    converters={"imported": int, "published": int},
+)
+def audit_records(
+    state: ScenarioState,
+    database: DatabaseProbe,
+    evidence: Evidence,
+    imported: int,
+    published: int,
+) -> None:
+    """The target's audit log, or ("its") the one of the database the scenario seeded."""
+    if state.scratch_dsn is None:
+        check_audit_actions(database, evidence, imported, published)
+        return
     with _scratch_probe(state) as probe:
-        check_audit_actions(probe, evidence)
+        check_audit_actions(probe, evidence, imported, published)
 
 
 @then("the second seeding reports every movement unchanged")
 def second_seed_unchanged(state: ScenarioState) -> None:
+    _seedings_succeeded(state)
     summary = state.commands[-1].stdout
     expect(
         f"unchanged {EXPECTED_MOVEMENT_COUNT}" in summary and "created 0" in summary,
         found=summary.strip(),
         expected="created 0, updated 0, unchanged 8",
-        fix="seed",
+        fix=Fix.SEED,
     )
 
 
@@ -121,38 +174,6 @@ def truncate_movements(
     state.rollback.truncate(evidence)
 
 
-@when("the foundational movements are seeded again")
-def seed_target_again(state: ScenarioState, evidence: Evidence) -> None:
-    assert state.rollback is not None
-    summary = state.rollback.reseed(evidence)
-    expect(
-        summary.created == EXPECTED_MOVEMENT_COUNT,
-        found=f"re-seed created {summary.created}",
-        expected=str(EXPECTED_MOVEMENT_COUNT),
-        fix="seed",
-    )
-
-
-@when("the foundational movements are seeded into it")
-def seed_into_scratch(state: ScenarioState, evidence: Evidence) -> None:
-    assert state.scratch_dsn is not None
-    _run(state, evidence, "seed", "--dsn", state.scratch_dsn)
-
-
-@when("the foundational movements are seeded into a database that does not answer")
-def seed_unreachable(state: ScenarioState, evidence: Evidence) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _run(
-        state,
-        evidence,
-        "seed",
-        "--dsn",
-        f"postgresql://stream5:not-a-real-password@127.0.0.1:{port}/planning",
-    )
-
-
 @then(parsers.parse('the seeding fails with a message naming "{text}"'))
 def seeding_fails_with(state: ScenarioState, text: str) -> None:
     outcome = state.commands[-1]
@@ -160,13 +181,13 @@ def seeding_fails_with(state: ScenarioState, text: str) -> None:
         outcome.exit_code != 0 and text in outcome.stderr,
         found=f"exit {outcome.exit_code}: {outcome.stderr.strip()}",
         expected=f"a non-zero exit and a message naming {text!r}",
-        fix="the engine's error messages must name the fix",
+        fix=Fix.ERROR_MESSAGES,
     )
 
 
 @given(parsers.parse('a Stream 5 database where another movement is already named "{name}"'))
-def conflicting_name(target: Target, state: ScenarioState, name: str) -> None:
-    state.scratch_dsn = target.scratch_database(migrated=True)
+def conflicting_name(embedded_target: EmbeddedTarget, state: ScenarioState, name: str) -> None:
+    state.scratch_dsn = embedded_target.scratch_database(migrated=True)
     with _scratch_probe(state) as probe:
         probe.run("insert_hand_made_movement", None, ("hand-made-movement", name))
 
@@ -175,7 +196,9 @@ def conflicting_name(target: Target, state: ScenarioState, name: str) -> None:
 def nothing_written(state: ScenarioState, evidence: Evidence) -> None:
     with _scratch_probe(state) as probe:
         rows = probe.run("count_movements", evidence).scalar()
-    expect(rows == 1, found=f"{rows} movements", expected="only the one already there", fix="seed")
+    expect(
+        rows == 1, found=f"{rows} movements", expected="only the one already there", fix=Fix.SEED
+    )
 
 
 @given(parsers.parse("a job result whose scoring total was changed to {total:g}"))
@@ -200,5 +223,5 @@ def validator_rejects(state: ScenarioState, text: str) -> None:
         outcome.exit_code == 1 and text in outcome.stdout,
         found=f"exit {outcome.exit_code}: {outcome.stdout.strip()}",
         expected=f"exit 1 and a finding at {text!r}",
-        fix="contract",
+        fix=Fix.CONTRACT,
     )

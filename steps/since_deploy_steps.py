@@ -9,6 +9,7 @@ from pytest_bdd import given, then
 from readiness.checks import expect
 from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.history.regression import compared
 from readiness.history.store import Entry
 from readiness.since_deploy.comparison import WORSE, Comparison
@@ -33,7 +34,7 @@ def jobs_around_the_deploy(
     return windows
 
 
-def _judged(comparison: Comparison, measured: dict[str, Any], evidence: Evidence, fix: str) -> None:
+def _judged(comparison: Comparison, measured: dict[str, Any], evidence: Evidence, fix: Fix) -> None:
     measured.setdefault("comparisons", {})[comparison.measure] = comparison.as_dict()
     evidence.note(comparison.summary(), **comparison.as_dict())
     expect(
@@ -48,21 +49,21 @@ def _judged(comparison: Comparison, measured: dict[str, Any], evidence: Evidence
 def no_more_failures(
     windows: Windows, suite_config: SuiteConfig, measured: dict[str, Any], evidence: Evidence
 ) -> None:
-    _judged(failure_rate(*windows, suite_config.tolerances), measured, evidence, "error_rate")
+    _judged(failure_rate(*windows, suite_config.tolerances), measured, evidence, Fix.ERROR_RATE)
 
 
 @then("completed plans are scored no less often since the deploy than before it")
 def no_fewer_scored(
     windows: Windows, suite_config: SuiteConfig, measured: dict[str, Any], evidence: Evidence
 ) -> None:
-    _judged(scored_share(*windows, suite_config.tolerances), measured, evidence, "scoring_share")
+    _judged(scored_share(*windows, suite_config.tolerances), measured, evidence, Fix.SCORING_SHARE)
 
 
 @then("plan jobs take no longer since the deploy than before it")
 def no_slower_jobs(
     windows: Windows, suite_config: SuiteConfig, measured: dict[str, Any], evidence: Evidence
 ) -> None:
-    _judged(latency(*windows, suite_config.tolerances), measured, evidence, "latency")
+    _judged(latency(*windows, suite_config.tolerances), measured, evidence, Fix.LATENCY)
 
 
 @then("no runbook query and no plan job is slower than at the last GO on this target")
@@ -88,5 +89,5 @@ def no_regression_since_last_go(
         not slower,
         found="; ".join(s.line() for s in slower),
         expected=f"at most {suite_config.regression_tolerance:.0%} slower than at the last GO",
-        fix="regression",
+        fix=Fix.REGRESSION,
     )

@@ -10,6 +10,7 @@ from planning_engine.scoring import score_plan
 from readiness.checks import expect, fail
 from readiness.config import FLAG_VARIABLE, SuiteConfig
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.schema_profiles import base_query
 from readiness.target.db_probe import DatabaseProbe
 from readiness.target.deployment import Target
@@ -32,7 +33,7 @@ def database_accepts_connections(database: DatabaseProbe, evidence: Evidence) ->
 def database_permissions(database: DatabaseProbe, evidence: Evidence) -> None:
     refusal = database.refuses_writes()
     if refusal:
-        fail(refusal, "read_only")
+        fail(refusal, Fix.READ_ONLY)
     rows = database.query(base_query("permissions"), evidence).as_dicts()
     missing = [f"{r['privilege']} on {r['table_name']}" for r in rows if r["granted"] is False]
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
@@ -40,7 +41,7 @@ def database_permissions(database: DatabaseProbe, evidence: Evidence) -> None:
         not missing,
         found=f"not granted: {', '.join(missing[:3])}{more}",
         expected="CREATE, INSERT, UPDATE, DELETE, SELECT",
-        fix="permissions",
+        fix=Fix.PERMISSIONS,
     )
 
 
@@ -76,5 +77,5 @@ def contract_available(evidence: Evidence) -> None:
         report.valid,
         found=report.errors,
         expected="a generated payload to validate",
-        fix="contract",
+        fix=Fix.CONTRACT,
     )

@@ -14,6 +14,7 @@ pytest-xdist worker keeps its own.
 import time
 
 from readiness.checks import fail
+from readiness.fixes import Fix
 
 # A wait is never given less than this, so that a nearly spent budget still gets an answer
 # from a healthy staging instead of failing on a zero timeout.
@@ -54,7 +55,7 @@ class RunBudget:
         if self.exhausted:
             fail(
                 f"run budget of {self.seconds:g} s exhausted while waiting for {waiting_for}",
-                "budget",
+                Fix.BUDGET,
             )
 
 

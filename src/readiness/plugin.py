@@ -32,7 +32,7 @@ from readiness.expectations import example_request
 from readiness.history.recording import history_path, reports_dir
 from readiness.options import add_options
 from readiness.report.crash_line import CrashLine
-from readiness.report.inventory import item_key
+from readiness.report.inventory import CRITERION_TAG, item_criterion, item_key
 from readiness.report.plugin import (
     SELECTED_OUTPUT,
     attach_record,
@@ -118,11 +118,20 @@ def _require_embedded_extra() -> None:
         )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
+    """A criterion tag names what its scenario checks (readiness.report.checklist); it is no
+    marker, so that `--strict-markers` needs no entry for each criterion."""
+    return True if tag.startswith(CRITERION_TAG) else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     suite = config.stash[CONFIG_KEY]
     if hasattr(config, "workerinput"):
         _schedule_controlled_first(items)
     for item in items:
+        if criterion := item_criterion(item):  # junit.xml names what each test case checks
+            item.user_properties.append(("criterion", criterion))
         if item.get_closest_marker("controlled") and not suite.embedded:
             item.add_marker(
                 pytest.mark.skip(

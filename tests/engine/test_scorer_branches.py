@@ -23,7 +23,6 @@ from planning_engine.athlete_ally.generator import stored_content
 from planning_engine.planner import generate_plan
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from readiness.expectations import example_request
-from readiness.report.checklist import PLAN_OUTLINE
 
 FEATURES = Path(__file__).resolve().parents[2] / "features"
 FACTOR_RULES = ("_safety", "_compliance", "_performance")
@@ -32,7 +31,9 @@ UNREACHABLE = "unreachable from a generated plan"
 
 def _profiles() -> list[dict[str, Any]]:
     feature = FeatureParser(str(FEATURES), "50_post_deployment.feature").parse()
-    outline = next(s for s in feature.scenarios.values() if s.name == PLAN_OUTLINE)
+    outline = next(
+        s for s in feature.scenarios.values() if "criterion:post_deploy.test_plans" in s.tags
+    )
     rows = [row for examples in outline.examples for row in examples.as_contexts()]
     requests = [example_request(row) for row in rows]
     return [request for request in requests if request is not None]

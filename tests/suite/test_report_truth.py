@@ -120,12 +120,13 @@ def test_a_plain_pytest_puts_only_the_suites_scenarios_in_the_sign_off(tmp_path:
     assert "test_checklist" not in (tmp_path / "reports" / "signoff.html").read_text()
 
 
-def test_every_runbook_fix_has_a_cause_title() -> None:
-    """A cause is headlined by what broke; a fix without a title would show its bare key."""
-    from readiness.checks import FIXES
-    from readiness.report.causes import TITLES
+def test_every_runbook_fix_is_its_own_cause() -> None:
+    """Two fixes declared with the same title and remedy would silently become one (an Enum
+    alias), merging two causes; each needs a headline and a remedy of its own."""
+    from readiness.fixes import Fix
 
-    assert set(FIXES) <= set(TITLES)
+    assert len(Fix.__members__) == len(Fix)
+    assert len({f.title for f in Fix}) == len({f.remedy for f in Fix}) == len(Fix)
 
 
 def _earlier_go(reports: Path) -> None:

@@ -16,7 +16,7 @@ from planning_engine.seeding import seed_foundational
 from readiness.checks import ReadinessFailure
 from readiness.evidence import Evidence
 from readiness.expectations import FOUNDATIONAL_MOVEMENTS
-from readiness.report.causes import TITLES
+from readiness.fixes import Fix
 from readiness.runbook.library_checks import listing_differences
 from readiness.schema_profiles import (
     BASE_PROFILE,
@@ -106,7 +106,7 @@ def test_a_schema_no_profile_fits_is_one_cause_naming_what_it_lacks_and_has(
         with pytest.raises(ReadinessFailure) as second:
             probe.run("list_movements", Evidence())
     message = str(first.value)
-    assert first.value.cause == second.value.cause == "schema_profile"
+    assert first.value.fix is second.value.fix is Fix.SCHEMA_PROFILE
     assert str(second.value) == message  # the same finding, not a new SQL error each time
     assert message.startswith("the deployed schema matches no known profile (closest: runbook)")
     assert "movement_library lacks movement_id, category, modalities" in message
@@ -117,7 +117,7 @@ def test_a_schema_no_profile_fits_is_one_cause_naming_what_it_lacks_and_has(
 def test_a_database_without_any_stream5_table_points_to_migrate(bare_dsn: str) -> None:
     with DatabaseProbe(bare_dsn) as probe, pytest.raises(ReadinessFailure) as failure:
         probe.run("count_movements")
-    assert failure.value.cause == "schema" and "planning-engine migrate" in str(failure.value)
+    assert failure.value.fix is Fix.SCHEMA and "planning-engine migrate" in str(failure.value)
 
 
 def test_a_forced_profile_is_used_without_detection(seeded_dsn: str) -> None:
@@ -196,7 +196,7 @@ def test_the_athlete_ally_queries_give_the_runbooks_answers(athlete_ally_dsn: st
         assert listing_differences(listing, probe.profile.listing_list_column) == []
         assert dict(probe.run("status_counts").rows) == {"published": 8}
         actions = dict(probe.run("audit_actions").rows)
-        assert {a: actions[a] for a in probe.profile.audit_actions} == {
+        assert {a: actions[a] for a in probe.profile.audit_counts(8, 8)} == {
             "CREATED (draft)": 8,
             "PUBLISHED": 8,
         }
@@ -290,12 +290,12 @@ def test_a_profile_given_for_a_schema_of_another_shape_is_one_cause_naming_it(
         pytest.raises(ReadinessFailure) as failure,
     ):
         probe.run("count_movements")
-    assert failure.value.cause == "schema_profile_given"
+    assert failure.value.fix is Fix.SCHEMA_PROFILE_GIVEN
     assert "the schema profile athlete-ally was given" in str(failure.value)
     assert "it fits runbook" in str(failure.value)
     # Headed as what it is: the profile given is wrong, not every known profile.
     assert (
-        TITLES["schema_profile_given"]
+        Fix.SCHEMA_PROFILE_GIVEN.title
         == "the schema profile given does not fit the deployed schema"
     )
 

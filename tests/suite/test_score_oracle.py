@@ -20,9 +20,10 @@ from planning_engine.contract import validate_scoring
 from planning_engine.faults import SCORING_FAULTS, plan_to_score, plan_to_store
 from planning_engine.scoring import score_plan
 from planning_engine.seeding import seed_foundational
-from readiness.checks import FIXES, ReadinessFailure
+from readiness.checks import ReadinessFailure
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.fixes import Fix
 from readiness.runbook.score_oracle import (
     RECOMPUTE_CAP,
     Audit,
@@ -240,7 +241,7 @@ def test_the_failure_message_stays_short_enough_for_ci_and_points_to_the_evidenc
     SCORING_FAULTS["scorer_compliance_0_8"](wrong)
     outcome = audit([_job(str(uuid.uuid4()), scoring=wrong) for _ in range(3)])
     message = failure_message(outcome)
-    assert len(f"{message}: {FIXES['scorer']}") <= 500
+    assert len(f"{message}: {Fix.SCORER.remedy}") <= 500
     assert "factors.compliance.score: stored " in message
     assert message.endswith("more field(s), 2 more job(s) in the evidence)")
 
@@ -329,7 +330,7 @@ def test_a_wrong_stored_score_fails_with_its_fields_and_the_scorer_fix(
     message = str(failure.value)
     assert message.startswith("1 of 2 stored score(s) differ")
     assert f"job {wrong}: factors.compliance.score: stored " in message
-    assert message.endswith(FIXES["scorer"])
+    assert message.endswith(Fix.SCORER.remedy)
     findings = next(i for i in evidence.items if i.kind == "findings")
     assert any(e.startswith(f"job {wrong}: total: stored ") for e in findings.data["errors"])
 

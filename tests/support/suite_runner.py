@@ -29,6 +29,7 @@ SUITE_VARIABLES = (
 class Outcome:
     status: str  # passed | failed | skipped
     message: str
+    criterion: str = ""  # what the scenario checks (junit.xml's `criterion` property)
 
 
 @dataclass
@@ -39,6 +40,10 @@ class SuiteRun:
 
     def with_status(self, status: str) -> dict[str, str]:
         return {name: o.message for name, o in self.outcomes.items() if o.status == status}
+
+    def criteria_with_status(self, status: str) -> dict[str, str]:
+        """Like `with_status`, by criterion (`phase1.tables[plan_jobs]`) instead of test name."""
+        return {o.criterion: o.message for o in self.outcomes.values() if o.status == status}
 
 
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
@@ -89,16 +94,18 @@ def _outcomes(junit: Path) -> dict[str, Outcome]:
     outcomes = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         name = case.get("name", "")
+        properties = {p.get("name"): p.get("value", "") for p in case.iter("property")}
+        criterion = properties.get("criterion", "")
         failure = case.find("failure")
         if failure is None:
             failure = case.find("error")
         skipped = case.find("skipped")
         if failure is not None:
-            outcomes[name] = Outcome("failed", failure.get("message", ""))
+            outcomes[name] = Outcome("failed", failure.get("message", ""), criterion)
         elif skipped is not None:
-            outcomes[name] = Outcome("skipped", skipped.get("message", ""))
+            outcomes[name] = Outcome("skipped", skipped.get("message", ""), criterion)
         else:
-            outcomes[name] = Outcome("passed", "")
+            outcomes[name] = Outcome("passed", "", criterion)
     return outcomes
 
 

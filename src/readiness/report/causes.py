@@ -8,54 +8,13 @@ with how many scenarios it explains, not thirty red rows.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from readiness.checks import FIXES
+from readiness.fixes import Fix
 from readiness.report.scenario_record import ScenarioRecord
 
-# What each runbook fix repairs, as the cause's headline.
-TITLES = {
-    "connection": "the staging database cannot be reached",
-    "schema": "the Stream 5 schema is incomplete",
-    "schema_profile": "the deployed schema matches no known profile",
-    "schema_profile_given": "the schema profile given does not fit the deployed schema",
-    "permissions": "the database user lacks the runbook's privileges",
-    "lock": "a lock held on a runbook table blocks the checks",
-    "seed": "the movement library is not the 8 foundational movements, all published",
-    "duplicates": "the library has duplicate movements",
-    "extra_movements": "the library holds movements beyond the foundational 8",
-    "audit": "the audit log does not match the library",
-    "api": "the planning API does not answer",
-    "api_error": "the planning API answers with server errors",
-    "api_profile": "the planning API serves none of the known routes",
-    "rate_limit": "the gateway's rate limits outlast the run's budget",
-    "token": "the test user's token is rejected",
-    "jobs": "plan jobs do not complete",
-    "job_errors": "plan jobs fail",
-    "queue_stranded": "plan jobs are stranded in the engine's in-memory queue",
-    "plan_cache": "plan jobs are left queued by plan-cache hits",
-    "read_only": "the database refuses writes",
-    "flag": "scoring is not enabled",
-    "unscored_jobs": "recent plan jobs carry no scoring",
-    "contract": "scoring payloads break the fixed-weight-v1 contract",
-    "scoring_errors": "the engine logged scoring calculation errors",
-    "scorer": "stored scores differ from fixed-weight-v1 recomputed from their plans",
-    "persistence": "scoring is not stored as the API returns it",
-    "security": "the API does not protect jobs",
-    "token_claims": "the API accepts expired tokens or tokens meant for others",
-    "idempotency": "a retried plan request creates a second job",
-    "performance": "runbook queries are slower than the SLA",
-    "error_rate": "plan jobs fail more often since the deploy",
-    "scoring_share": "fewer plans are scored since the deploy",
-    "latency": "plan jobs are slower since the deploy",
-    "regression": "slower than at the last GO on this target",
-    "logs": "the engine log has errors",
-    "imports": "movement imports have failed",
-    "log_command": "the engine log cannot be read",
-    "budget": "the run's time budget ran out",
-}
-_ORDER = {key: index for index, key in enumerate(TITLES)}
+_ORDER = {fix.key: index for index, fix in enumerate(Fix)}
 # Causes named first whatever their count: they make other checks fail as well (an API whose
 # database refuses writes fails or hangs on every plan, a cause of its own by count).
-ROOT_CAUSES = ("read_only",)
+ROOT_CAUSES = (Fix.READ_ONLY.key,)
 
 
 @dataclass
@@ -89,8 +48,9 @@ def group_causes(failed: list[ScenarioRecord]) -> list[Cause]:
         groups.setdefault(record.cause or "unexpected", []).append(record)
     causes = []
     for key, records in groups.items():
-        fix = FIXES.get(key, key if key != "unexpected" else "read the scenario's error")
-        title = TITLES.get(key, "an unexpected error" if key == "unexpected" else key)
+        known = Fix.of(key)
+        fix = known.remedy if known else "read the scenario's error"
+        title = known.title if known else "an unexpected error"
         findings = Counter(_finding(r, fix) for r in records)
         causes.append(Cause(key, title, fix, _shorten(findings.most_common(1)[0][0]), records))
     return sorted(

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
+from pytest_html.basereport import BaseReport
 
 from readiness.history.recording import run_entry
 from readiness.history.store import RUN, Entry, History, HistoryFileError
@@ -84,6 +85,7 @@ class ReportCollector:
         self.in_flight: set[str] = set()  # node ids of scenarios running now
         self.keys: dict[str, str] = {}  # node id -> inventory key, where this process collected
         self._published = False
+        self.page_written = False  # pytest-html wrote the sign-off page (into the pending folder)
         self._verdict: Verdict | None = None
         self._history: list[Entry] | None = None  # this target's last runs, once recorded
         self.history_note = ""  # the history's path, or why it could not be kept
@@ -222,6 +224,12 @@ class ReportCollector:
     def pytest_sessionfinish_artifacts(self, session: pytest.Session) -> None:
         if not self.records:
             return
+        html = self._html_report()
+        if html is not None:
+            # pytest-html has written its page, into the pending folder that publishing empties:
+            # its own line would name that place. The suite's `reports:` line names the page.
+            self.config.pluginmanager.unregister(html)
+            self.page_written = True
         self._record_history()
         verdict, identity = self.verdict(), self.identity()
         write_json(
@@ -233,7 +241,7 @@ class ReportCollector:
         # The runbook's announcement says Stream 5 is deployed to staging: only a GO on a
         # staging may say so, never a rehearsal on the embedded reference engine.
         if verdict.decision == GO and identity.get("target_mode") == "staging":
-            page = self.files.finals["signoff.html"] if self._html_report() else None
+            page = self.files.finals["signoff.html"] if self.page_written else None
             notice.write_text(
                 self.redact(announcement(verdict, identity, self._shown(page))), encoding="utf-8"
             )
@@ -323,17 +331,14 @@ class ReportCollector:
         if page.exists():
             page.write_text(served_whole(page.read_text(encoding="utf-8")), encoding="utf-8")
         self.files.publish()
-        html = self._html_report()
-        if html is not None:  # pytest-html names the page it wrote: the published one
-            html._report_path = self.files.finals["signoff.html"]
         junit = self._junit_report()
         if junit is not None and "junit.xml" in self.files.published:
             junit.logfile = str(self.files.published["junit.xml"])  # printed as written
 
-    def _html_report(self) -> Any:
+    def _html_report(self) -> BaseReport | None:
         """pytest-html's report object, if pytest-html is active in this run."""
         plugins = self.config.pluginmanager.get_plugins()
-        return next((p for p in plugins if hasattr(p, "_report_path")), None)
+        return next((p for p in plugins if isinstance(p, BaseReport)), None)
 
     def _junit_report(self) -> Any:
         """pytest's junitxml writer, if the run writes junit.xml."""

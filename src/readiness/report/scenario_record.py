@@ -13,7 +13,7 @@ import pytest
 from pytest_bdd.parser import Feature, Scenario, Step
 
 from readiness.evidence import Evidence
-from readiness.report.inventory import INFORMATIVE_TAGS, item_key
+from readiness.report.inventory import INFORMATIVE_TAGS, criterion_of, item_key
 
 PROPERTY = "stream5_scenario"
 RECORD_KEY = pytest.StashKey["ScenarioRecord"]()
@@ -75,6 +75,11 @@ class ScenarioRecord:
     def required(self) -> bool:
         """Rehearsals and rollback drills inform; every other scenario is a readiness criterion."""
         return not (INFORMATIVE_TAGS & set(self.tags))
+
+    @property
+    def criterion(self) -> str:
+        """The key of the criterion it checks, from its `@criterion:` tag."""
+        return criterion_of(self.tags)
 
 
 def record_for_item(item: pytest.Item) -> ScenarioRecord:

@@ -113,16 +113,16 @@ def decide(records: list[ScenarioRecord], interrupted: str = "") -> Verdict:
     """NO-GO if any scenario failed; INCOMPLETE if a required criterion was not verified (a
     required scenario mapped to it skipped or not run), or the run was interrupted (what it
     verified so far is no sign-off); GO only when every one passed."""
-    by_template: dict[str, list[ScenarioRecord]] = {}
+    by_criterion: dict[str, list[ScenarioRecord]] = {}
     for record in records:
-        by_template.setdefault(record.template, []).append(record)
+        by_criterion.setdefault(record.criterion, []).append(record)
     items = []
     for section, section_items in CHECKLIST.items():
         for item in section_items:
-            if not item.scenarios:  # a check for people, listed so the page shows the whole runbook
+            if not item.criteria:  # a check for people, listed so the page shows the whole runbook
                 items.append(ItemOutcome(section, item, "manual"))
                 continue
-            mapped = [r for name in item.scenarios for r in by_template.get(name, [])]
+            mapped = [r for key in item.criteria for r in by_criterion.get(key, [])]
             # Required when a required scenario checks it (none known: required, unverified).
             required = not mapped or any(r.required for r in mapped)
             # A required item is decided by its required scenarios; a rehearsal attached to it informs.

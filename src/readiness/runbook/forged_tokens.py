@@ -4,22 +4,45 @@ Without the signing key: the same claims signed with another key (a key guessed 
 elsewhere), and the same claims unsigned (`alg: none`), which a verifier that reads the algorithm
 from the token itself would accept. With the key (a token leaked after its time, or minted for
 another service that shares the key): the same claims expired, and for another audience or
-issuer where the token names one. The API must refuse each with 401.
+issuer where the token names one. And no token at all. The API must refuse each with 401.
 """
 
 import base64
 import json
 import secrets
 import time
+import uuid
+from dataclasses import dataclass
 
 import jwt
 import pytest
 
 from readiness.checks import expect
 from readiness.evidence import Evidence
+from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.fixes import Fix
 from readiness.target.api_client import PlanningApi
 from readiness.target.deployment import Target
 from readiness.target.job_waiting import at_once
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """Requests the API must refuse: the status each got, by what it tried, and the fix should
+    one get through."""
+
+    what: str
+    statuses: dict[str, int]
+    fix: Fix
+
+    def expect_refused(self, status: int) -> None:
+        accepted = {kind: got for kind, got in self.statuses.items() if got != status}
+        expect(
+            not accepted,
+            found=f"{self.what} answered {accepted}",
+            expected=f"{status} for each of: {', '.join(self.statuses)}",
+            fix=self.fix,
+        )
 
 
 class NotAJwt(ValueError):
@@ -90,11 +113,32 @@ def statuses_with(
     return dict(zip(tokens, statuses, strict=True))
 
 
-def check_resigned_tokens_refused(
+def without_token(api: PlanningApi, target: Target, evidence: Evidence) -> Attempts:
+    """The runbook's plan request and a job read, each without a token."""
+    body = {"userId": target.plan_user, **RUNBOOK_PLAN_REQUEST}
+    statuses = {
+        "a plan request": api.generate(body, None, evidence).status_code,
+        "a job read": api.job(str(uuid.uuid4()), None, evidence).status_code,
+    }
+    return Attempts("requests without a token", statuses, Fix.SECURITY)
+
+
+def with_forged_tokens(
     api: PlanningApi, target: Target, job_id: str, evidence: Evidence
-) -> None:
-    """Each of `resigned_tokens` but the genuine one must be refused with 401; not verified
-    without the key, or with a key the API does not check tokens with."""
+) -> Attempts:
+    """Reading the job with `forged_tokens`; not verified for an opaque token."""
+    try:
+        forged = forged_tokens(target.token)
+    except NotAJwt:
+        pytest.skip("the test user's token is not a JWT: there are no claims to forge one from")
+    return Attempts("forged tokens", statuses_with(api, job_id, forged, evidence), Fix.SECURITY)
+
+
+def with_resigned_tokens(
+    api: PlanningApi, target: Target, job_id: str, evidence: Evidence
+) -> Attempts:
+    """Reading the job with each of `resigned_tokens` but the genuine one; not verified without
+    the key, or with a key the API does not check tokens with."""
     key = target.signing_key
     if key is None:
         pytest.skip(
@@ -110,11 +154,5 @@ def check_resigned_tokens_refused(
             "PLANNING_JWT_SECRET is not the key this API checks tokens with (the test user's own "
             "claims signed with it are refused): nothing else can be tried with it"
         )
-    answers = statuses_with(api, job_id, tokens, evidence)
-    accepted = {kind: status for kind, status in answers.items() if status != 401}
-    expect(
-        not accepted,
-        found=f"tokens it must refuse answered {accepted}",
-        expected=f"401 for each of: {', '.join(answers)}",
-        fix="token_claims",
-    )
+    statuses = statuses_with(api, job_id, tokens, evidence)
+    return Attempts("tokens it must refuse", statuses, Fix.TOKEN_CLAIMS)

@@ -13,6 +13,7 @@ import pytest
 
 from readiness.checks import fail
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.target.db_probe import DatabaseProbe
 
 NOT_EXPOSED = "not exposed by this deployment"
@@ -56,7 +57,7 @@ class KeyMetrics:
         if (reading := self._metric(metric)) is not None:
             return reading
         if self.api_down:  # not "not exposed": nothing could be asked
-            fail(self.api_down, "api")
+            fail(self.api_down, Fix.API)
         pytest.skip(
             f"scoring calculation errors are {NOT_EXPOSED}: no {metric} metric (a scorer "
             "exception there fails its job, which the test plans' checks see)"

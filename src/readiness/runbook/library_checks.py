@@ -17,18 +17,22 @@ from readiness.expectations import (
     EXPECTED_MOVEMENT_COUNT,
     FOUNDATIONAL_MOVEMENTS,
 )
+from readiness.fixes import Fix
 from readiness.target.db_probe import LOCK_TIMEOUT_MS, DatabaseProbe, lock_holders
 
 
-def check_audit_actions(probe: DatabaseProbe, evidence: Evidence) -> None:
+def check_audit_actions(
+    probe: DatabaseProbe, evidence: Evidence, imported: int, published: int
+) -> None:
     """Runbook Phase 4: `imported = 8, published = 8` (other actions, e.g. updates, may exist),
     in the actions of the schema's profile."""
-    wanted = probe.profile.audit_actions
+    wanted = probe.profile.audit_counts(imported, published)
     counts = {
         row["action"]: row["count"] for row in probe.run("audit_actions", evidence).as_dicts()
     }
     relevant = {action: counts.get(action, 0) for action in wanted}
-    expect(relevant == wanted, found=counts, expected=probe.profile.audit_actions_text, fix="audit")
+    expected = ", ".join(f"{action} = {count}" for action, count in wanted.items())
+    expect(relevant == wanted, found=counts, expected=expected, fix=Fix.AUDIT)
 
 
 def check_published_foundational_listing(probe: DatabaseProbe, evidence: Evidence) -> None:
@@ -39,7 +43,7 @@ def check_published_foundational_listing(probe: DatabaseProbe, evidence: Evidenc
         found == wanted,
         found=found,
         expected=f"the {EXPECTED_MOVEMENT_COUNT} foundational movements, published",
-        fix="seed",
+        fix=Fix.SEED,
     )
 
 
@@ -87,27 +91,29 @@ def dry_run_foundational_seed(dsn: str, profile: str) -> ImportSummary:
             except psycopg.errors.LockNotAvailable:
                 conn.rollback()
                 holders = lock_holders(conn) or "a lock, released since,"
-                fail(f"{holders} (the seed's dry run waited for it)", "lock")
+                fail(f"{holders} (the seed's dry run waited for it)", Fix.LOCK)
     except DatabaseUnavailable as error:
-        fail(error.cause, "connection")
+        fail(error.cause, Fix.CONNECTION)
     except SchemaMissing as error:
-        fail(error.cause, "schema")
+        fail(error.cause, Fix.SCHEMA)
     except psycopg.errors.InsufficientPrivilege as error:
-        fail(f"the dry run may not stage rows ({error.diag.message_primary})", "permissions")
+        fail(f"the dry run may not stage rows ({error.diag.message_primary})", Fix.PERMISSIONS)
     except psycopg.errors.ReadOnlySqlTransaction as error:
-        fail(f"the database refuses writes: {error.diag.message_primary}", "read_only")
+        fail(f"the database refuses writes: {error.diag.message_primary}", Fix.READ_ONLY)
     except InvalidInput as error:
         fail(
             f"re-seeding would be refused: {error.cause} ({'; '.join(error.problems)})",
-            "duplicates",
+            Fix.DUPLICATES,
         )
 
 
-def surplus_fix(probe: DatabaseProbe) -> str:
+def surplus_fix(probe: DatabaseProbe) -> Fix:
     """The fix for a library that is not the foundational 8: names that appear twice are the
     duplicates' (truncate and re-seed), movements beyond the 8 too (re-seeding leaves them),
     anything less a re-seed."""
     if probe.run("duplicate_names").rows:
-        return "duplicates"
+        return Fix.DUPLICATES
     count = probe.run("count_movements").scalar()
-    return "extra_movements" if count is not None and count > EXPECTED_MOVEMENT_COUNT else "seed"
+    return (
+        Fix.EXTRA_MOVEMENTS if count is not None and count > EXPECTED_MOVEMENT_COUNT else Fix.SEED
+    )

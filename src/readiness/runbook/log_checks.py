@@ -13,6 +13,7 @@ import pytest
 
 from readiness.checks import expect
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.target.engine_log import EngineLog
 
 FLAG_LINE = "Feature flag override from environment"
@@ -33,7 +34,7 @@ def check_flag_enabled(log: EngineLog, job: dict[str, Any], evidence: Evidence) 
     evidence.note(f'grep "{FLAG_LINE}"', lines=lines[-3:])
     valued = [line for line in lines if "value" in line]
     if valued:
-        expect(valued[-1]["value"] is True, found=valued[-1], expected="value true", fix="flag")
+        expect(valued[-1]["value"] is True, found=valued[-1], expected="value true", fix=Fix.FLAG)
         return
     scored = isinstance((job.get("resultData") or {}).get("scoring"), dict)
     if lines or log.grep("Feature flag source: LaunchDarkly"):
@@ -41,7 +42,7 @@ def check_flag_enabled(log: EngineLog, job: dict[str, Any], evidence: Evidence) 
             scored,
             found=f"the flag is evaluated but job {job['jobId']} completed without scoring",
             expected="the test plan scored",
-            fix="flag",
+            fix=Fix.FLAG,
         )
         return
     if why := log.sampling():
@@ -50,7 +51,7 @@ def check_flag_enabled(log: EngineLog, job: dict[str, Any], evidence: Evidence) 
         False,
         found="no flag evaluation in the engine log after the test plan was generated",
         expected=f'"{FLAG_LINE}" (or LaunchDarkly\'s)',
-        fix="flag",
+        fix=Fix.FLAG,
     )
 
 

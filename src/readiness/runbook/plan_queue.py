@@ -9,6 +9,7 @@ that wrote the job's plan and left the job queued.
 """
 
 from readiness.checks import ReadinessFailure
+from readiness.fixes import Fix
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
 
@@ -19,19 +20,19 @@ class PlanQueue:
     ) -> None:
         self.database, self.api, self.token = database, api, token
         self.finding: str | None = None
-        self.cause = "jobs"
+        self.cause = Fix.JOBS
 
-    def stuck(self, problem: str, job_id: str = "", status: str = "") -> tuple[str, str]:
+    def stuck(self, problem: str, job_id: str = "", status: str = "") -> tuple[str, Fix]:
         """Keep `problem` (a plan that missed its deadline) with the queue's state as the run's
         finding about the queue; return it with its cause."""
         holders = self.database.lock_holders()
-        why, self.cause = "", "jobs"
+        why, self.cause = "", Fix.JOBS
         if holders:
-            why, self.cause = f"; workers are blocked by a lock: {holders}", "lock"
+            why, self.cause = f"; workers are blocked by a lock: {holders}", Fix.LOCK
         elif stranded := self._stranded():
-            why, self.cause = f"; {stranded}", "queue_stranded"
+            why, self.cause = f"; {stranded}", Fix.QUEUE_STRANDED
         elif job_id and (copy := self._cache_copy(job_id)):
-            why, self.cause = f"; {copy}", "plan_cache"
+            why, self.cause = f"; {copy}", Fix.PLAN_CACHE
         self.finding = f"{problem}{why}; {self.describe()}"
         return self.finding, self.cause
 

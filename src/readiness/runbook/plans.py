@@ -12,6 +12,7 @@ from readiness.checks import expect, fail
 from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import RUNBOOK_PLAN_REQUEST
+from readiness.fixes import Fix
 from readiness.runbook.plan_queue import PlanQueue
 from readiness.target.api_client import PlanningApi
 from readiness.target.deployment import Target
@@ -25,7 +26,7 @@ def scoring_of(job: Job) -> dict[str, Any]:
     """The scoring of a test plan's job, or the runbook's failure when it has none."""
     scoring = (job.get("resultData") or {}).get("scoring")
     if not isinstance(scoring, dict):
-        fail(f"job {job['jobId']} completed without resultData.scoring", "flag")
+        fail(f"job {job['jobId']} completed without resultData.scoring", Fix.FLAG)
     return scoring
 
 
@@ -50,7 +51,7 @@ class PlanRequests:
             if response.status_code == 202:
                 self.batch.requested_at[str(response.json()["jobId"])] = time.monotonic()
         if response.status_code >= 500 and (refusal := self.queue.database.refuses_writes()):
-            fail(f"{refusal}, and the API answers {response.status_code}", "read_only")
+            fail(f"{refusal}, and the API answers {response.status_code}", Fix.READ_ONLY)
         expect(
             response.status_code == 202,
             found=f"{response.status_code} {response.text[:300]}",
@@ -83,15 +84,15 @@ class PlanRequests:
             fail(*self.queue.stuck(late.problem, late.job_id, late.status))
         if job["status"] != "completed":
             if self.queue.database.run("count_movements").scalar() == 0:
-                fail(f"{self._failure(job)}; movement_library has 0 rows", "seed")
-            fail(self._failure(job), "job_errors")
+                fail(f"{self._failure(job)}; movement_library has 0 rows", Fix.SEED)
+            fail(self._failure(job), Fix.JOB_ERRORS)
         if job.get("resultData") is None and self.api.routes.drifts:
             job = {**job, "resultData": {}}  # that service stores nothing when it has no score
         expect(
             isinstance(job.get("resultData"), dict),
             found=f"job {job_id} completed with resultData {job.get('resultData')}",
             expected="a resultData object",
-            fix="jobs",
+            fix=Fix.JOBS,
         )
         seconds = _seconds(job)
         if seconds is None and job_id in self.batch.requested_at:
@@ -144,11 +145,11 @@ class PlanRequests:
         return sorted(jobs.finished)
 
 
-def _refusal_cause(status: int) -> str:
+def _refusal_cause(status: int) -> Fix:
     """A token refused, a service failing requests (500: not a queue problem), or jobs."""
     if status in (401, 403):
-        return "token"
-    return "api_error" if status >= 500 else "jobs"
+        return Fix.TOKEN
+    return Fix.API_ERROR if status >= 500 else Fix.JOBS
 
 
 def _seconds(job: dict[str, Any]) -> float | None:

@@ -13,6 +13,7 @@ from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from readiness.checks import fail
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.schema_profiles import SchemaProfile
 
 
@@ -35,7 +36,7 @@ class MovementRollback:
             self.abandon()
             fail(
                 f"the truncate failed: {error.diag.message_primary or type(error).__name__}",
-                "connection",
+                Fix.CONNECTION,
             )
         evidence.note(
             "runbook Rollback step 1 (inside the drill's transaction)",
@@ -53,7 +54,7 @@ class MovementRollback:
         except psycopg.Error as error:
             fail(
                 f"the re-seed failed and was rolled back: {error.diag.message_primary or error}",
-                "seed",
+                Fix.SEED,
             )
         finally:
             self.abandon()

@@ -25,6 +25,7 @@ import pytest
 from planning_engine.scoring import round4, score_plan
 from readiness.checks import fail
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.target.db_probe import DatabaseProbe
 
 # How many of the last hour's completed jobs are recomputed (newest first): enough to cover
@@ -364,10 +365,10 @@ def verify_stored_scores(
         fail(
             f"plan_jobs.result_data has no scoring for the test plan's job {test_job_id}: "
             "nothing to recompute",
-            "persistence",
+            Fix.PERSISTENCE,
         )
     if outcome.mismatched:
-        fail(failure_message(outcome, test_job_id), "scorer")
+        fail(failure_message(outcome, test_job_id), Fix.SCORER)
     if outcome.unsure_link:
         job_id, why = next(iter(outcome.unsure_link.items()))
         pytest.skip(

@@ -45,7 +45,7 @@ class SchemaProfile:
     plan_link: str
     plan_columns: frozenset[str]
     listing_list_column: str
-    audit_actions: dict[str, int]
+    audit_actions: dict[str, str]  # the runbook's action (imported, published) -> this one's
     required_columns: dict[str, tuple[str, ...]]  # in the order a message names them
 
     @property
@@ -65,9 +65,12 @@ class SchemaProfile:
         names = sorted(path.stem for path in self.folder.glob("*.sql"))
         return [query for name in names if (query := self.query(name)).rewritten]
 
-    @property
-    def audit_actions_text(self) -> str:
-        return ", ".join(f"{action} = {count}" for action, count in self.audit_actions.items())
+    def audit_counts(self, imported: int, published: int) -> dict[str, int]:
+        """The runbook's `imported = N, published = N`, in this profile's action names."""
+        return {
+            self.audit_actions["imported"]: imported,
+            self.audit_actions["published"]: published,
+        }
 
 
 @cache

@@ -18,6 +18,7 @@ from readiness.api_profiles import NO_ROUTE, RUNBOOK_ROUTES, ApiRoutes, Detectio
 from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import fail
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.target.job_waiting import (
     FINAL_STATUSES,
     NOT_PICKED_UP,
@@ -80,7 +81,7 @@ class PlanningApi:
             if self._on_routes is not None:
                 self._on_routes(detection)
         if self._unserved:
-            fail(self._unserved, "api_profile")
+            fail(self._unserved, Fix.API_PROFILE)
         return self._routes
 
     def _probe(self, path: str) -> tuple[int, Any]:
@@ -133,14 +134,14 @@ class PlanningApi:
         backoff = iter(RECONNECT_BACKOFF_S)
         while True:
             if self._down:
-                fail(self._down, "api")
+                fail(self._down, Fix.API)
             self.budget.check(f"{method} {path} on the planning API")
             try:
                 response = self._exchange(method, path, token, body, headers)
             except httpx.TransportError as error:
                 if _unresolvable(error):
                     self._down = self._unreachable(error)
-                    fail(self._down, "api")
+                    fail(self._down, Fix.API)
                 problem: str | httpx.Response = self._unreachable(error)
             else:
                 if response.status_code not in RESTARTING_STATUSES:
@@ -151,7 +152,7 @@ class PlanningApi:
                 if isinstance(problem, httpx.Response):
                     return problem  # a proxy that keeps answering 502: its answer is the finding
                 self._down = f"{problem}, for {self.down_after_s:g} s"
-                fail(self._down, "api")
+                fail(self._down, Fix.API)
             pause = min(next(backoff, RECONNECT_BACKOFF_S[-1]), max(0.0, self.budget.remaining()))
             time.sleep(pause)  # a restarting service: nothing to poll but the service itself
 
@@ -178,7 +179,7 @@ class PlanningApi:
             problem = f"the planning API at {self.base_url} did not answer within {timeout:g} s"
             if self._timeouts_in_a_row >= 2:
                 self._down = problem
-            fail(problem, "api")
+            fail(problem, Fix.API)
         self._timeouts_in_a_row = 0
         return response
 
@@ -196,7 +197,7 @@ class PlanningApi:
                 f"{_route(path)} is rate-limited (429, Retry-After {wait_s:g} s) and the run's "
                 f"budget cannot wait that out ({self.budget.remaining():.0f} s left): "
                 f"{_body(response)}",
-                "rate_limit",
+                Fix.RATE_LIMIT,
             )
         self._sleep(wait_s)
 
@@ -222,7 +223,7 @@ class PlanningApi:
                 f"{_route(path)} is rate-limited (X-RateLimit-Remaining 0 until the window resets "
                 f"in {wait_s:.0f} s) and the run's budget cannot wait that out "
                 f"({self.budget.remaining():.0f} s left)",
-                "rate_limit",
+                Fix.RATE_LIMIT,
             )
         self._paced_until.pop(_route(path), None)
         self._sleep(wait_s)
@@ -334,10 +335,10 @@ class PlanningApi:
             return job, NOT_PICKED_UP
         if response.status_code != 200:
             if response.status_code >= 500:
-                fail(f"GET job {job_id} answered {response.status_code}: {job}", "api_error")
+                fail(f"GET job {job_id} answered {response.status_code}: {job}", Fix.API_ERROR)
             fail(
                 f"GET job {job_id} answered {response.status_code}: {job}",
-                "token" if response.status_code in (401, 403) else "jobs",
+                Fix.TOKEN if response.status_code in (401, 403) else Fix.JOBS,
             )
         return job, job.get("status") if isinstance(job, dict) else None
 

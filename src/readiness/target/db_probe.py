@@ -27,6 +27,7 @@ from planning_engine.dsn import describe_target
 from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import ReadinessFailure, fail
 from readiness.evidence import Evidence
+from readiness.fixes import Fix
 from readiness.schema_profiles import (
     Query,
     SchemaProfile,
@@ -82,7 +83,7 @@ class DatabaseProbe:
         self.budget = budget
         self.forced_profile = schema_profile
         self._profile: SchemaProfile | None = None
-        self._profile_failure: tuple[str, str] | None = None
+        self._profile_failure: tuple[str, Fix] | None = None
         self.drift: list[Drift] = []
         self.drift_unknown = ""  # why the runbook's drift could not be checked, if it could not
         self._conn: psycopg.Connection | None = None
@@ -92,7 +93,7 @@ class DatabaseProbe:
 
     def _connection(self) -> psycopg.Connection:
         if self._failure:
-            fail(self._failure, "connection")
+            fail(self._failure, Fix.CONNECTION)
         if self._conn is None or self._conn.closed:
             try:
                 self.budget.check(f"a connection to Postgres at {self.target}")
@@ -105,7 +106,7 @@ class DatabaseProbe:
                 self._timeouts_ms = (0, 0)  # the first query sets them, and the time zone
             except psycopg.Error as error:
                 self._failure = explain_connection_failure(self.dsn, error).cause
-                fail(self._failure, "connection")
+                fail(self._failure, Fix.CONNECTION)
         assert self._conn is not None
         return self._conn
 
@@ -143,18 +144,18 @@ class DatabaseProbe:
         self._profile_failure = (
             f"the schema profile {forced.name} was given (--schema-profile or "
             f"PLANNING_SCHEMA_PROFILE) but the deployed schema is not of that shape{fits}",
-            "schema_profile_given",
+            Fix.SCHEMA_PROFILE_GIVEN,
         )
         fail(*self._profile_failure)
 
     def _detect(self, schema: dict[str, set[str]]) -> SchemaProfile:
         columns = self._stream5_columns(schema)
         if not columns:
-            self._profile_failure = (f"no Stream 5 table exists on {self.target}", "schema")
+            self._profile_failure = (f"no Stream 5 table exists on {self.target}", Fix.SCHEMA)
             fail(*self._profile_failure)
         closest = best_fit(columns)
         if not closest.recognised:
-            self._profile_failure = (no_profile_found(columns, closest), "schema_profile")
+            self._profile_failure = (no_profile_found(columns, closest), Fix.SCHEMA_PROFILE)
             fail(*self._profile_failure)
         return closest.profile
 
@@ -228,25 +229,25 @@ class DatabaseProbe:
             yield
         except pg_errors.LockNotAvailable:
             self._lock_held = True
-            fail(f"{self._blockers()} (a query on {self.target} waited for it)", "lock")
+            fail(f"{self._blockers()} (a query on {self.target} waited for it)", Fix.LOCK)
         except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn) as error:
-            fail(f"schema incomplete on {self.target} ({error.diag.message_primary})", "schema")
+            fail(f"schema incomplete on {self.target} ({error.diag.message_primary})", Fix.SCHEMA)
         except pg_errors.InsufficientPrivilege as error:
             fail(
                 f"the DSN's user may not read this on {self.target} ({error.diag.message_primary})",
-                "permissions",
+                Fix.PERMISSIONS,
             )
         except pg_errors.QueryCanceled:
             self.budget.check(f"a query on {self.target}")
             fail(
                 f"the query ran longer than {self._timeouts_ms[0] / 1000:g} s on {self.target}",
-                "performance",
+                Fix.PERFORMANCE,
             )
         except psycopg.OperationalError as error:
             self._conn = None
             fail(
                 f"lost the database at {self.target} ({str(error).strip().splitlines()[0]})",
-                "connection",
+                Fix.CONNECTION,
             )
 
     def _bound(self, conn: psycopg.Connection) -> None:

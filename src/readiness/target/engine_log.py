@@ -22,6 +22,7 @@ from typing import Any
 
 from readiness.budget import UNLIMITED, RunBudget
 from readiness.checks import fail
+from readiness.fixes import Fix
 
 COMMAND_TIMEOUT_S = 30.0
 MAX_OBJECT_LINES = 50  # a Node object printed over more lines than this is taken for text
@@ -155,12 +156,12 @@ class EngineLog:
             self.budget.check("PLANNING_ENGINE_LOG_COMMAND")
             fail(
                 f"PLANNING_ENGINE_LOG_COMMAND did not finish within {timeout_s:g} s",
-                "log_command",
+                Fix.LOG_COMMAND,
             )
         if result.returncode != 0:
             fail(
                 f"PLANNING_ENGINE_LOG_COMMAND exited {result.returncode}: {result.stderr[-300:]}",
-                "log_command",
+                Fix.LOG_COMMAND,
             )
         return result.stdout
 

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from readiness.checks import FIXES, ReadinessFailure
+from readiness.checks import ReadinessFailure
+from readiness.fixes import Fix
 
 if TYPE_CHECKING:
     from readiness.target.api_client import PlanningApi
@@ -41,7 +42,7 @@ class JobNotFinished(ReadinessFailure):
             )
         else:
             self.problem = f"job {job_id} is still {status} after {waited_s:.0f} s ({limit})"
-        super().__init__(f"{self.problem}: {FIXES['jobs']}", "jobs")
+        super().__init__(f"{self.problem}: {Fix.JOBS.remedy}", Fix.JOBS)
 
 
 T = TypeVar("T")
