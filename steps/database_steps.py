@@ -11,7 +11,6 @@ from readiness.evidence import Evidence
 from readiness.expectations import (
     EXPECTED_MOVEMENT_COUNT,
     MINIMUM_POSTGRES,
-    SCORING_VERSION,
 )
 from readiness.expectations import (
     FOUNDATIONAL_MOVEMENTS as EXPECTED_MOVEMENTS,
@@ -160,7 +159,8 @@ def audit_matches_library(database: DatabaseProbe, evidence: Evidence) -> None:
 
 @then(
     parsers.parse(
-        'every recent completed plan job has scoring version "{version}" with a total between 0 and 1'
+        'every recent completed plan job has scoring version "{version}" with a total between '
+        "{low:g} and {high:g}"
     )
 )
 def recent_scoring(
@@ -169,6 +169,8 @@ def recent_scoring(
     deploy_time: DeployTime,
     evidence: Evidence,
     version: str,
+    low: float,
+    high: float,
 ) -> None:
     """The runbook's query is run and shown; the verdict counts the jobs completed since the
     deploy, all of them: what a LIMIT 10 happened to hold, or jobs from before the release,
@@ -204,12 +206,12 @@ def recent_scoring(
         for r in rows
         if r["scoring_version"] != version
         or r["total_score"] is None
-        or not 0.0 <= r["total_score"] <= 1.0
+        or not low <= r["total_score"] <= high
     ]
     expect(
         not wrong,
         found=f"jobs with wrong version or total {wrong}",
-        expected=f"version {SCORING_VERSION}, total in [0, 1]",
+        expected=f"version {version}, total in [{low:g}, {high:g}]",
         fix=Fix.CONTRACT,
     )
 

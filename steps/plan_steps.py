@@ -76,13 +76,13 @@ def scoring_version(job: Job, version: str) -> None:
     expect(found == version, found=f"version {found!r}", expected=repr(version), fix=Fix.CONTRACT)
 
 
-@then("the scoring total is between 0 and 1")
-def scoring_total(job: Job) -> None:
+@then(parsers.parse("the scoring total is between {low:g} and {high:g}"))
+def scoring_total(job: Job, low: float, high: float) -> None:
     total = scoring_of(job).get("total")
     expect(
-        isinstance(total, int | float) and 0 <= total <= 1,
+        isinstance(total, int | float) and low <= total <= high,
         found=f"total {total!r}",
-        expected="0 <= total <= 1",
+        expected=f"{low:g} <= total <= {high:g}",
         fix=Fix.CONTRACT,
     )
 

@@ -60,7 +60,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 @command("import-movements")
 def _import_movements(args: argparse.Namespace) -> int:
-    from planning_engine.importer import import_movements, log_refused_import, record_run
+    from planning_engine.import_runs import log_refused_import
+    from planning_engine.importer import import_movements, record_run
     from planning_engine.movement_file import MovementFile
 
     path = Path(args.file)

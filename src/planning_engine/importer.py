@@ -20,28 +20,32 @@ records to `planning_engine.athlete_ally.importer`, that schema's curation pipel
 """
 
 import gc
-import logging
 import queue
 import sys
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
+from planning_engine.athlete_ally import importer as athlete_ally_importer
 from planning_engine.database import schema_required
-from planning_engine.errors import EngineError, InvalidInput
+from planning_engine.errors import InvalidInput
+from planning_engine.import_runs import (
+    IMPORT_LOCK_KEY,
+    ImportSummary,
+    insert_run,
+    name_conflicts_refusal,
+)
 from planning_engine.logs import get_logger, log_event
 from planning_engine.movement_file import MovementFile, MovementRecord, Problems
-from planning_engine.schema_profile import RUNBOOK, require_known
+from planning_engine.schema_profile import ATHLETE_ALLY, RUNBOOK, require_known
 from planning_engine.sql_files import statement
 
-IMPORT_LOCK_KEY = 5_000_002
 CHUNK_RECORDS = 10_000
 # The first chunks are small and double up to CHUNK_RECORDS, so that Postgres starts as soon
 # as a thousand records are parsed and never waits for the next chunk (a full first chunk
@@ -55,28 +59,6 @@ _CREATE_CHUNK = f"CREATE TEMP TABLE import_chunk ON COMMIT DROP AS {_CLASSIFY} W
 _FILL_CHUNK = f"INSERT INTO import_chunk {_CLASSIFY}"
 
 
-@dataclass(frozen=True)
-class ImportSummary:
-    total: int
-    created: int
-    updated: int
-    unchanged: int
-    published: int
-    errors: int
-    batch_id: str
-    dry_run: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _athlete_ally() -> Any:
-    """The athlete-ally pipeline, imported when first asked for: it builds on this module."""
-    from planning_engine.athlete_ally import importer
-
-    return importer
-
-
 def import_movements(
     conn: psycopg.Connection,
     records: Iterable[MovementRecord],
@@ -87,12 +69,8 @@ def import_movements(
     profile: str = RUNBOOK,
 ) -> ImportSummary:
     """Import `records` into the tables of the schema `profile`; dry runs write nothing."""
-    if require_known(profile) != RUNBOOK:
-        summary: ImportSummary = _athlete_ally().import_movements(
-            conn, records, actor=actor, publish=publish, dry_run=dry_run
-        )
-        return summary
-    return _import_runbook(conn, records, actor=actor, publish=publish, dry_run=dry_run)
+    pipeline = _PIPELINES[require_known(profile)]
+    return pipeline(conn, records, actor=actor, publish=publish, dry_run=dry_run)
 
 
 def _import_runbook(
@@ -363,40 +341,6 @@ def _refuse_name_conflicts(conn: psycopg.Connection, batch: uuid.UUID, limit: in
         raise name_conflicts_refusal(conflicts, limit)
 
 
-def name_conflicts_refusal(conflicts: list[tuple[int, str, str, str]], limit: int) -> InvalidInput:
-    """(record index, movement id, name, id of the library movement owning the name) as the
-    error both schema profiles raise: the suite matches on "already used by library movement"."""
-    problems = [
-        f"movements[{index}] ({movement_id}).name: {name!r} is already used by "
-        f"library movement {owner!r}"
-        for index, movement_id, name, owner in conflicts[:limit]
-    ]
-    return InvalidInput(
-        f"{len(problems)}{'+' if len(conflicts) >= limit else ''} movement name(s) "
-        "already belong to other movements",
-        problems,
-        "rename the movements, or archive / truncate the existing ones; nothing was written",
-    )
-
-
-def log_refused_import(source: str, actor: str, error: EngineError) -> None:
-    """The runbook greps the log for `Movement import`: a refused file shows there too, with
-    its error count, so a failed seed is not mistaken for one that never ran."""
-    log_event(
-        log,
-        "Movement import",
-        logging.ERROR,
-        source=source,
-        actor=actor,
-        created=0,
-        updated=0,
-        unchanged=0,
-        published=0,
-        errors=error.count if isinstance(error, InvalidInput) else 1,
-        error=error.cause,
-    )
-
-
 def record_run(
     conn: psycopg.Connection,
     *,
@@ -407,24 +351,17 @@ def record_run(
     profile: str = RUNBOOK,
 ) -> None:
     """Keep a ledger of import attempts (never their data) so /metrics can count failures."""
-    if require_known(profile) != RUNBOOK:
-        _athlete_ally().record_run(conn, actor=actor, source=source, summary=summary, error=error)
-        return
-    insert_run(conn, actor=actor, source=source, summary=summary, error=error)
+    ledger = _LEDGERS[require_known(profile)]
+    ledger(conn, actor=actor, source=source, summary=summary, error=error)
 
 
-def insert_run(
-    conn: psycopg.Connection,
-    *,
-    actor: str,
-    source: str,
-    summary: ImportSummary | None,
-    error: str | None,
-) -> None:
-    """One row of `movement_import_runs`, the same table in both schema profiles."""
-    with conn.transaction():
-        conn.execute(
-            "INSERT INTO movement_import_runs (actor, source, succeeded, summary, error)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            (actor, source, error is None, Jsonb(summary.as_dict()) if summary else None, error),
-        )
+# Each schema profile's pipeline and ledger: the runbook's above, the athlete-ally curation
+# pipeline's in its own module.
+_PIPELINES: dict[str, Callable[..., ImportSummary]] = {
+    RUNBOOK: _import_runbook,
+    ATHLETE_ALLY: athlete_ally_importer.import_movements,
+}
+_LEDGERS: dict[str, Callable[..., None]] = {
+    RUNBOOK: insert_run,
+    ATHLETE_ALLY: athlete_ally_importer.record_run,
+}

@@ -9,6 +9,8 @@ names its profile in its header, and is restored only with the same profile.
 """
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ from planning_engine.athlete_ally import seed_dump as athlete_ally_dump
 from planning_engine.athlete_ally.schema import schema_required as athlete_ally_schema_required
 from planning_engine.database import schema_required
 from planning_engine.errors import InvalidInput
-from planning_engine.importer import ImportSummary, import_movements
+from planning_engine.import_runs import ImportSummary
+from planning_engine.importer import import_movements
 from planning_engine.logs import get_logger, log_event
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
@@ -63,8 +66,10 @@ def seed_foundational(
 
 def dump_seed(conn: psycopg.Connection, out: Path, profile: str = RUNBOOK) -> int:
     """Write the library and its audit trail as restorable SQL; returns the movement count."""
-    if require_known(profile) == ATHLETE_ALLY:
-        return _dump_athlete_ally(conn, out)
+    return _DUMPS[require_known(profile)](conn, out)
+
+
+def _dump_runbook(conn: psycopg.Connection, out: Path) -> int:
     with schema_required():
         library = conn.execute(
             sql.SQL("SELECT {} FROM movement_library ORDER BY movement_id").format(
@@ -161,9 +166,8 @@ def restore_seed(conn: psycopg.Connection, dump: Path, profile: str = RUNBOOK) -
     body = "\n".join(
         line for line in text.splitlines() if line.strip() not in ("BEGIN;", "COMMIT;")
     )
-    guard = athlete_ally_schema_required if profile == ATHLETE_ALLY else schema_required
     try:
-        with guard(), conn.transaction():
+        with _SCHEMA_GUARDS[profile](), conn.transaction():
             conn.execute(body.encode())
             movements = conn.execute("SELECT count(*) FROM movement_library").fetchone()
             audit = conn.execute("SELECT count(*) FROM movement_audit_log").fetchone()
@@ -177,3 +181,15 @@ def restore_seed(conn: psycopg.Connection, dump: Path, profile: str = RUNBOOK) -
     counts = (movements[0] if movements else 0, audit[0] if audit else 0)
     log_event(log, "Seed dump restored", file=str(dump), movements=counts[0], audit_rows=counts[1])
     return counts
+
+
+# Each schema profile's dump and the check that its tables are there (a restore into a database
+# without them names the command that creates them).
+_DUMPS: dict[str, Callable[[psycopg.Connection, Path], int]] = {
+    RUNBOOK: _dump_runbook,
+    ATHLETE_ALLY: _dump_athlete_ally,
+}
+_SCHEMA_GUARDS: dict[str, Callable[[], AbstractContextManager[None]]] = {
+    RUNBOOK: schema_required,
+    ATHLETE_ALLY: athlete_ally_schema_required,
+}

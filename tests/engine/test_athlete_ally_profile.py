@@ -11,7 +11,8 @@ import pytest
 from psycopg.rows import dict_row
 
 from planning_engine.errors import InvalidInput, SchemaMissing
-from planning_engine.importer import IMPORT_LOCK_KEY, import_movements
+from planning_engine.import_runs import IMPORT_LOCK_KEY
+from planning_engine.importer import import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from planning_engine.seeding import dump_seed, seed_foundational

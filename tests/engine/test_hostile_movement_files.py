@@ -676,7 +676,7 @@ def test_a_statement_timeout_is_named_as_one(
     """The issue's 1M-row CSV was reported as `did not answer within 5s: check the host, port
     and firewall`; the cause was the 30 s statement_timeout. Here an import waits for the
     import lock another session holds, past a 0.3 s statement timeout."""
-    from planning_engine.importer import IMPORT_LOCK_KEY
+    from planning_engine.import_runs import IMPORT_LOCK_KEY
 
     monkeypatch.setattr("planning_engine.database.STATEMENT_TIMEOUT_MS", 300)
     with psycopg.connect(dsn) as holder, holder.transaction():

@@ -56,7 +56,7 @@ from planning_engine.athlete_ally.schema import (
     schema_required,
 )
 from planning_engine.ids import new_id
-from planning_engine.importer import (
+from planning_engine.import_runs import (
     IMPORT_LOCK_KEY,
     ImportSummary,
     insert_run,

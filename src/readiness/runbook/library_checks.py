@@ -7,7 +7,8 @@ import psycopg
 
 from planning_engine.database import connect
 from planning_engine.errors import DatabaseUnavailable, InvalidInput, SchemaMissing
-from planning_engine.importer import ImportSummary, import_movements
+from planning_engine.import_runs import ImportSummary
+from planning_engine.importer import import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS as FOUNDATIONAL_FILE
 from planning_engine.resources import data_file

@@ -8,7 +8,8 @@ then see the restored library, never an empty one.
 
 import psycopg
 
-from planning_engine.importer import IMPORT_LOCK_KEY, ImportSummary, import_movements
+from planning_engine.import_runs import IMPORT_LOCK_KEY, ImportSummary
+from planning_engine.importer import import_movements
 from planning_engine.movement_file import read_movement_file
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from readiness.checks import fail
