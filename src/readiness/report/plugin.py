@@ -172,13 +172,6 @@ class ReportCollector:
         merged["measured"] = measured
         return run_identity(self.config.rootpath, self.started, merged)
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """Decide before pytest-html writes its page (its summary hook shows the verdict)."""
-        self.missing = stop_reason(session, exitstatus)
-        self.exitstatus = exitstatus
-        self._verdict = None
-
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         """The sign-off page is about the deployment: the project's own tests, when a plain
@@ -220,10 +213,34 @@ class ReportCollector:
             ]
         )
 
-    @pytest.hookimpl(trylast=True, specname="pytest_sessionfinish")
-    def pytest_sessionfinish_artifacts(self, session: pytest.Session) -> None:
-        if not self.records:
-            return
+    # --- the end of the session, one sequence ---------------------------------------------
+    # 1. `pytest_sessionfinish_reports`, a wrapper inside pytest's terminal reporter: the
+    #    verdict is decided before pytest-html and junitxml write (pytest-html's summary hook
+    #    shows it); once they have written, the suite writes its own reports and publishes
+    #    them all together.
+    # 2. pytest's terminal summary: the scenarios by cause and the reports where they now are
+    #    (`pytest_terminal_summary`), then pytest's own counts.
+    # 3. `pytest_sessionfinish_verdict_last`, the outermost wrapper: the verdict, last of all.
+
+    @pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_sessionfinish")
+    def pytest_sessionfinish_reports(
+        self, session: pytest.Session, exitstatus: int
+    ) -> Generator[None, None, None]:
+        self.missing = stop_reason(session, exitstatus)
+        self.exitstatus = exitstatus
+        self._verdict = None
+        html = self._html_report()
+        if not self.records and html is not None:
+            # Nothing ran (--collect-only, a marker that selects nothing): pytest-html must not
+            # write or announce a page that is not published.
+            self.config.pluginmanager.unregister(html)
+        result = yield
+        if self.records:
+            self._write_reports(session)
+        self._publish()
+        return result
+
+    def _write_reports(self, session: pytest.Session) -> None:
         html = self._html_report()
         if html is not None:
             # pytest-html has written its page, into the pending folder that publishing empties:
@@ -276,26 +293,13 @@ class ReportCollector:
         if self.history_note:
             terminalreporter.write_line(f"history: {self.history_note}")
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")
-    def pytest_terminal_summary_publish(self) -> Generator[None, None, None]:
-        """Every report is written by now (pytest-html, junitxml and ours write them at session
-        finish): publish them before pytest-html names its page."""
-        self._publish()
-        return (yield)
-
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
     def pytest_sessionfinish_verdict_last(
         self, session: pytest.Session
     ) -> Generator[None, None, None]:
         """After pytest's own summary line: the last lines of the output are the verdict and its
         causes, where a person (or a CI log tail) looks first."""
-        html = self._html_report()
-        if not self.records and html is not None:
-            # Nothing ran (--collect-only, a marker that selects nothing): pytest-html must not
-            # announce a page that is not published.
-            self.config.pluginmanager.unregister(html)
         result = yield
-        self._publish()
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is None:
             return result
