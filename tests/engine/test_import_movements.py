@@ -199,11 +199,11 @@ def test_csv_and_json_of_the_same_movements_are_the_same_content(
         ),
         (
             lambda m: m[6].pop("category"),
-            "movements[6] (rowing-ergometer): 'category' is a required property",
+            'movements[6] (rowing-ergometer): "category" is a required property',
         ),
         (
             lambda m: m[7].update(modalities="bike"),
-            "movements[7] (assault-bike).modalities: 'bike' is not of type 'array'",
+            'movements[7] (assault-bike).modalities: "bike" is not of type "array"',
         ),
     ],
     ids=[
