@@ -1,10 +1,9 @@
 """The readiness suite's entry: its plugin and step definitions (see steps/ and src/readiness/)."""
 
+from readiness import SUITE_PLUGINS
+
 pytest_plugins = [
-    "readiness.report.plugin",
-    "readiness.plugin",
-    "readiness.target_fixtures",
-    "readiness.since_deploy.plugin",
+    *SUITE_PLUGINS,
     "steps.target_steps",
     "steps.database_steps",
     "steps.seeding_steps",

@@ -10,7 +10,6 @@ from readiness.config import SuiteConfig
 from readiness.evidence import Evidence
 from readiness.expectations import profile_request
 from readiness.fixes import Fix
-from readiness.plugin import ScenarioState
 from readiness.runbook.forged_tokens import (
     Attempts,
     with_forged_tokens,
@@ -22,6 +21,7 @@ from readiness.runbook.persisted_scoring import check_scoring_persisted
 from readiness.runbook.plans import Job, PlanRequests, Progress, scoring_of
 from readiness.runbook.score_oracle import verify_stored_scores
 from readiness.runbook.scoring_drill import ScoringRollbackDrill
+from readiness.scenario_fixtures import ScenarioState
 from readiness.since_deploy.deploy_time import DeployTime
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe

@@ -12,12 +12,12 @@ from readiness.checks import expect
 from readiness.evidence import Evidence
 from readiness.expectations import EXPECTED_MOVEMENT_COUNT, RUNBOOK_PLAN_REQUEST
 from readiness.fixes import Fix
-from readiness.plugin import ScenarioState
 from readiness.runbook.library_checks import (
     check_audit_actions,
     check_published_foundational_listing,
 )
 from readiness.runbook.rollback_drill import MovementRollback
+from readiness.scenario_fixtures import ScenarioState
 from readiness.target.db_probe import DatabaseProbe
 from readiness.target.deployment import EmbeddedTarget, Target
 from readiness.target.engine_cli import CliOutcome, run_engine_command

@@ -1,25 +1,21 @@
-"""The readiness suite's pytest plugin: configuration, the target, and the per-scenario context.
+"""The readiness suite's pytest plugin: its configuration, markers, selection and budget.
 
-Registered by the top-level conftest.py. Scenarios that would change a target the suite did
-not start are skipped with the reason unless `--allow-destructive` is given; scenarios that
-need to reconfigure the target (restart it, create scratch databases) run only on the
-embedded target.
+Registered (with the other modules of `readiness.SUITE_PLUGINS`) by the top-level conftest.py.
+Scenarios that would change a target the suite did not start are skipped with the reason unless
+`--allow-destructive` is given; scenarios that need to reconfigure the target (restart it,
+create scratch databases) run only on the embedded target.
 """
 
 import importlib.util
 import os
-import time
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from engine_sandbox import workspace
-from planning_engine.dsn import mask_dsn
 from readiness.budget import RunBudget
-from readiness.checks import ReadinessFailure
 from readiness.config import (
     ConfigurationProblem,
     SuiteConfig,
@@ -27,37 +23,25 @@ from readiness.config import (
     read_config,
     refuse_ungated_ci,
 )
-from readiness.evidence import Evidence
 from readiness.expectations import example_request
 from readiness.history.recording import history_path, reports_dir
 from readiness.options import add_options
-from readiness.report.crash_line import CrashLine
+from readiness.redaction import redact
 from readiness.report.inventory import CRITERION_TAG, item_criterion, item_key
-from readiness.report.plugin import (
-    SELECTED_OUTPUT,
-    attach_record,
-    configure_reports,
-    is_scenario,
-)
+from readiness.report.plugin import SELECTED_OUTPUT, configure_reports, is_scenario
 from readiness.report.plugin import add_options as add_report_options
-from readiness.report.scenario_record import record_for_item
-from readiness.runbook.plan_queue import PlanQueue
-from readiness.runbook.plans import Job, PlanBatch, PlanRequests
-from readiness.schema_profiles import BASE_PROFILE
-from readiness.target.api_client import PlanningApi
-from readiness.target.db_probe import DatabaseProbe
-from readiness.target.deployment import Target
-from readiness.target.engine_cli import CliOutcome
+from readiness.session_keys import (
+    BUDGET_KEY,
+    CONFIG_KEY,
+    DRILL_KEY,
+    PROFILES_KEY,
+    SECRETS_KEY,
+    SHARED_BOOT_KEY,
+    WORKER_INPUT,
+)
 from readiness.target.shared import SharedBoot
 
-CONFIG_KEY = pytest.StashKey[SuiteConfig]()
-PROFILES_KEY = pytest.StashKey[list[dict[str, Any]]]()
-# Whether the run will rehearse the scoring rollback drill (the one controlled scenario that is
-# not a rehearsal on scratch data): its engine then starts while the target boots.
-DRILL_KEY = pytest.StashKey[bool]()
 EMBEDDED_NEEDS = ("pgserver", "fastapi", "uvicorn", "psycopg_pool")
-BUDGET_KEY = pytest.StashKey[RunBudget]()
-EVIDENCE_KEY = pytest.StashKey[Evidence]()
 
 MARKERS = {
     "prerequisites": "runbook Prerequisites Checklist",
@@ -201,80 +185,10 @@ def _schedule_controlled_first(items: list[pytest.Item]) -> None:
     items.sort(key=rank)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """The report with the scenario's evidence and finding. A new-style wrapper: a Ctrl-C or
-    SIGTERM that lands while it runs unwinds as it would anywhere else."""
-    report: pytest.TestReport = yield
-    evidence = item.stash.get(EVIDENCE_KEY, None)
-    one_line = item.config.option.tbstyle in ("line", "no")  # the evidence is on the page
-    if evidence is not None and evidence.items and report.when == "call" and not one_line:
-        report.sections.append(("evidence", redact(evidence.as_text(), item.config)))
-    if report.failed and call.excinfo is not None:
-        if call.excinfo.errisinstance(ReadinessFailure):
-            finding = _finding(call.excinfo, item)
-            report.longrepr = cast(Any, CrashLine(finding.reprcrash)) if one_line else finding
-        else:
-            report.longrepr = redact(str(report.longrepr), item.config)
-    if is_scenario(item):
-        message = call.excinfo.exconly() if report.failed and call.excinfo is not None else ""
-        cause = ""
-        if call.excinfo is not None and isinstance(call.excinfo.value, ReadinessFailure):
-            message, cause = str(call.excinfo.value), call.excinfo.value.cause
-        attach_record(
-            item,
-            report,
-            evidence,
-            redact(message, item.config),
-            lambda text: redact(text, item.config),
-            cause,
-        )
-    return report
-
-
-def _finding(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> Any:
-    """A runbook finding shown as `pytest.fail(msg, pytrace=False)` is: the message alone (the
-    suite's stack is noise), in every --tb mode and in the short summary's `FAILED id - msg`;
-    where a place is shown (`--tb=line`), it is the failing Gherkin step's."""
-    shown = excinfo.getrepr(style="value")
-    message = redact(str(excinfo.value), item.config)
-    record = record_for_item(item)
-    step = next((s for s in record.steps if s.status == "failed"), None)
-    crashes = [crash for _, crash, _ in getattr(shown, "chain", [])]
-    for traceback, _, _ in getattr(shown, "chain", []):
-        for entry in traceback.reprentries:
-            entry.lines = [redact(line, item.config) for line in getattr(entry, "lines", [])]
-    for crash in [*crashes, getattr(shown, "reprcrash", None)]:
-        if crash is not None:
-            crash.message = message
-            if step is not None and record.feature_file:
-                crash.path, crash.lineno = record.feature_file, step.line
-    return shown
-
-
-SECRETS_KEY = pytest.StashKey[list[str]]()
-
-
-def redact(text: str, config: pytest.Config) -> str:
-    """Remove every secret the suite knows of (tokens, DSN passwords) from text bound for a report.
-
-    One function masks both the known secrets and any DSN password, so that text which is JSON
-    (the scenario records) is masked inside its decoded strings and stays valid JSON, and a
-    secret escaped by JSON or percent-encoded in a URL is found as well as the raw one."""
-    secrets: list[str] = config.stash.get(SECRETS_KEY, [])
-    return mask_dsn(text, secrets)
-
-
 @pytest.fixture(scope="session")
 def suite_config(pytestconfig: pytest.Config) -> SuiteConfig:
     """The run's settings (environment and options), read once at start-up."""
     return pytestconfig.stash[CONFIG_KEY]
-
-
-SHARED_BOOT_KEY = pytest.StashKey[SharedBoot]()
-WORKER_INPUT = "readiness_target"
 
 
 def _features_and_paths(config: pytest.Config) -> tuple[Path, list[Path]]:
@@ -315,82 +229,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     boot = config.stash.get(SHARED_BOOT_KEY, None)
     if boot is not None:
         boot.stop()
-
-
-@pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> Evidence:
-    """What the scenario saw (SQL and rows, HTTP exchanges, findings), for its report."""
-    gathered = Evidence()
-    request.node.stash[EVIDENCE_KEY] = gathered
-    return gathered
-
-
-@dataclass
-class ScenarioState:
-    """What a scenario's seeding and drill steps hand to each other (single values travel as
-    step fixtures: `job`, `earlier_job`, `metrics`)."""
-
-    schema_profile: str = BASE_PROFILE  # of the scratch databases the rehearsals make
-    scratch_dsn: str | None = None
-    dump_file: Path | None = None
-    commands: list[CliOutcome] = field(default_factory=list)
-    rollback: Any = None
-    drill: Any = None  # the scoring rollback drill (readiness.runbook.scoring_drill)
-
-
-@pytest.fixture
-def state(suite_config: SuiteConfig) -> Iterator[ScenarioState]:
-    """What one scenario's steps hand to each other; a drill left half-way is abandoned."""
-    scenario = ScenarioState(schema_profile=suite_config.schema_profile or BASE_PROFILE)
-    yield scenario
-    if scenario.rollback is not None:
-        scenario.rollback.abandon()  # a drill that failed half-way leaves its truncate uncommitted
-
-
-@pytest.fixture(scope="session")
-def shared_plan_cache() -> dict[str, Job]:
-    """One test plan per run for the scenarios that only inspect it (Phase 4 API checklist)."""
-    return {}
-
-
-@pytest.fixture
-def progress(pytestconfig: pytest.Config) -> Callable[[str, float], None]:
-    """With -v, a line once a wait has lasted a second, then one a second, so a slow staging is
-    visibly alive; quick waits print nothing."""
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    last = [0.0]
-
-    def report(message: str, elapsed: float) -> None:
-        if reporter is None or pytestconfig.get_verbosity() <= 0:
-            return
-        if elapsed >= 1.0 and time.monotonic() - last[0] >= 1.0:
-            last[0] = time.monotonic()
-            reporter.write_line(f"    {message} ({elapsed:.1f} s)")
-
-    return report
-
-
-@pytest.fixture(scope="session")
-def plan_queue(database: DatabaseProbe, api: PlanningApi, target: Target) -> PlanQueue:
-    """What the run found out about the plan queue: a stuck queue is reported once."""
-    return PlanQueue(database, api, target.token)
-
-
-@pytest.fixture(scope="session")
-def plan_batch(pytestconfig: pytest.Config) -> PlanBatch:
-    """The run's athlete profiles, requested together at the first request, awaited together."""
-    return PlanBatch(pytestconfig.stash.get(PROFILES_KEY, []))
-
-
-@pytest.fixture
-def plans(
-    api: PlanningApi,
-    target: Target,
-    suite_config: SuiteConfig,
-    evidence: Evidence,
-    progress: Callable[[str, float], None],
-    plan_queue: PlanQueue,
-    plan_batch: PlanBatch,
-) -> PlanRequests:
-    """Requesting the scenario's test plans and waiting for them."""
-    return PlanRequests(api, target, suite_config, evidence, progress, plan_queue, plan_batch)

@@ -13,8 +13,8 @@ from readiness.api_profiles import Detection, api_drift
 from readiness.budget import RunBudget
 from readiness.checks import ReadinessFailure
 from readiness.config import SuiteConfig
-from readiness.plugin import BUDGET_KEY, DRILL_KEY, WORKER_INPUT
 from readiness.report.plugin import TARGET_IDENTITY_KEY
+from readiness.session_keys import BUDGET_KEY, DRILL_KEY, WORKER_INPUT
 from readiness.target.api_client import PlanningApi
 from readiness.target.db_probe import DatabaseProbe
 from readiness.target.deployment import (

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from readiness import SUITE_PLUGINS
 from readiness.fixes import Fix
 from readiness.report.checklist import CHECKLIST
 
@@ -97,10 +98,7 @@ class Gate:
 def gate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Gate:
     for name in [n for n in os.environ if n.startswith("PLANNING_")]:
         monkeypatch.delenv(name)
-    pytester.makeconftest(
-        "pytest_plugins = ['readiness.report.plugin', 'readiness.plugin', "
-        "'readiness.target_fixtures', 'readiness.since_deploy.plugin']"
-    )
+    pytester.makeconftest(f"pytest_plugins = {list(SUITE_PLUGINS)!r}")
     scenarios = "\n".join(_scenario(key) for key in CRITERIA)
     features = pytester.mkdir("features")
     (features / "stub.feature").write_text(f"Feature: Stub gate\n\n{scenarios}", encoding="utf-8")
