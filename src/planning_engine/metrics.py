@@ -2,7 +2,7 @@
 
 Gauges that describe the database (jobs by status, movement count, import failures) are
 read at scrape time, so every engine process reports the same truth. What they are read from
-depends on the schema profile (`runbook_state` here, `athlete_ally.metrics` for the other);
+depends on the schema profile (each profile's `metrics.database_state`);
 the metric names and labels are the same in both.
 """
 
@@ -32,28 +32,11 @@ class DatabaseState:
     import_failures: int
 
 
-async def runbook_state(conn: AsyncConnection) -> DatabaseState:
-    jobs: dict[str, int] = dict(
-        await (
-            await conn.execute("SELECT status, count(*) FROM plan_jobs GROUP BY status")
-        ).fetchall()
-    )
-    library: dict[str, int] = dict(
-        await (
-            await conn.execute("SELECT status, count(*) FROM movement_library GROUP BY status")
-        ).fetchall()
-    )
-    failures = await (
-        await conn.execute("SELECT count(*) FROM movement_import_runs WHERE NOT succeeded")
-    ).fetchone()
-    return DatabaseState(jobs, library, failures[0] if failures else 0)
-
-
 class EngineMetrics:
     def __init__(
         self,
         database_gauges: bool = True,
-        read_state: Callable[[AsyncConnection], Awaitable[DatabaseState]] = runbook_state,
+        read_state: Callable[[AsyncConnection], Awaitable[DatabaseState]] | None = None,
     ) -> None:
         """`database_gauges=False` for a worker process: its registry holds only its own
         counters, rather than gauges it never refreshes. `read_state` is the schema profile's."""
@@ -98,6 +81,8 @@ class EngineMetrics:
             self.movements.labels(status).set(0)
 
     async def refresh(self, conn: AsyncConnection) -> None:
+        if self.read_state is None:  # a worker's registry: no database gauges to refresh
+            return
         state = await self.read_state(conn)
         for status in JOB_STATUSES:
             self.jobs.labels(status).set(state.jobs.get(status, 0))

@@ -1,32 +1,26 @@
 """Versioned schema migrations, applied in order and recorded in `schema_migrations`.
 
-Each file under `migrations/` runs once. The pending ones run in one transaction, under an
+Each file under a profile's `migrations/` runs once. The pending ones run in one transaction, under an
 advisory lock: a failing migration leaves the schema as it was, and two engines starting
 together cannot apply the same migration twice.
 
-Each schema profile has its own folder: `migrations/` for `runbook`, `migrations_athlete_ally/`
-for `athlete-ally`, whose versions the ledger records with an `athlete-ally:` prefix so that
-one ledger can tell which profile a database holds (and refuse to put the other on top).
+Each schema profile has its own folder (`profiles/runbook/migrations/`,
+`profiles/athlete_ally/migrations/`); the ledger records athlete-ally's versions with an
+`athlete-ally:` prefix so that one ledger can tell which profile a database holds (and refuse
+to put the other on top).
 """
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from planning_engine.errors import ConfigurationError, EngineError
 from planning_engine.logs import get_logger, log_event
-from planning_engine.schema_profile import ATHLETE_ALLY, RUNBOOK, migrate_command, require_known
+from planning_engine.profiles import backend_for
+from planning_engine.schema_profile import RUNBOOK, migrate_command
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-ATHLETE_ALLY_MIGRATIONS_DIR = Path(__file__).parent / "migrations_athlete_ally"
-# Per profile: the folder of its migrations and the prefix of their versions in the ledger.
-_MIGRATION_SETS = {
-    RUNBOOK: (MIGRATIONS_DIR, ""),
-    ATHLETE_ALLY: (ATHLETE_ALLY_MIGRATIONS_DIR, f"{ATHLETE_ALLY}:"),
-}
 _LOCK_KEY = 5_000_001  # any constant shared by every engine process
 log = get_logger("migrate")
 
@@ -52,7 +46,8 @@ class Migration:
 
 
 def available_migrations(profile: str = RUNBOOK) -> list[Migration]:
-    folder, prefix = _MIGRATION_SETS[require_known(profile)]
+    backend = backend_for(profile)
+    folder, prefix = backend.migrations, backend.ledger_prefix
     migrations = []
     for path in sorted(folder.glob("*.sql")):
         version, _, name = path.stem.partition("_")

@@ -38,7 +38,7 @@ def serve(settings: ServiceSettings, host: str, port: int) -> None:
         api_profile=settings.api_profile,
     )
     if settings.api_profile == ATHLETE_ALLY_API:
-        from planning_engine.athlete_ally.deployed_api import announce, create_deployed_app
+        from planning_engine.profiles.athlete_ally.deployed_api import announce, create_deployed_app
 
         app = create_deployed_app(settings)
         announce(host, port)

@@ -22,12 +22,13 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from planning_engine import jobs, planner, scoring
-from planning_engine.backends import backend_for
+from planning_engine import planner, scoring
 from planning_engine.faults import corrupt_scoring, plan_to_score, plan_to_store
 from planning_engine.flags import FlagSource
 from planning_engine.logs import get_logger, log_event
 from planning_engine.metrics import EngineMetrics
+from planning_engine.profiles import backend_for
+from planning_engine.profiles.backend import ClaimedJob
 from planning_engine.settings import ServiceSettings
 
 log = get_logger("worker")
@@ -141,7 +142,7 @@ class WorkerPool:
             except Exception as error:  # a bug must cost one job at most, never the worker
                 log_event(log, "Worker error", logging.ERROR, worker=owner, error=repr(error))
 
-    async def process(self, job: jobs.ClaimedJob, owner: str) -> None:
+    async def process(self, job: ClaimedJob, owner: str) -> None:
         faults = self.settings.faults
         if "hold_jobs" in faults:
             return  # rehearsal of a stuck worker: the job stays processing until its lease expires
@@ -181,7 +182,7 @@ class WorkerPool:
         self.metrics.plans_generated.inc()
 
     async def _while_held(
-        self, job: jobs.ClaimedJob, step: Callable[[AsyncConnection], Awaitable[T]]
+        self, job: ClaimedJob, step: Callable[[AsyncConnection], Awaitable[T]]
     ) -> T:
         """Run one database step of a claimed job, waiting out an outage: the lease is this
         worker's, so it finishes the job itself as soon as Postgres is back rather than leaving
@@ -200,7 +201,7 @@ class WorkerPool:
                 )
                 attempt += 1
 
-    async def _fail(self, job: jobs.ClaimedJob, owner: str, error: str, cause: str) -> None:
+    async def _fail(self, job: ClaimedJob, owner: str, error: str, cause: str) -> None:
         """A job that cannot succeed on retry: failed at once, with the cause in error_data."""
         await self._while_held(
             job, lambda conn: self.jobs.fail(conn, job, owner, {"error": error, "message": cause})
@@ -208,7 +209,7 @@ class WorkerPool:
         self.metrics.job_failures.inc()
         log_event(log, "Plan generation failed", logging.ERROR, job_id=str(job.job_id), error=cause)
 
-    def _result(self, job: jobs.ClaimedJob, plan: dict[str, Any]) -> dict[str, Any]:
+    def _result(self, job: ClaimedJob, plan: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {
             "planId": self.jobs.new_plan_id(),
             "summary": planner.summarise(plan),
@@ -220,7 +221,7 @@ class WorkerPool:
                 result["scoring"] = payload
         return result
 
-    def _score(self, job: jobs.ClaimedJob, plan: dict[str, Any]) -> dict[str, Any] | None:
+    def _score(self, job: ClaimedJob, plan: dict[str, Any]) -> dict[str, Any] | None:
         started = time.perf_counter()
         try:
             payload = scoring.score_plan(plan_to_score(plan, self.settings.faults), job.request)

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from planning_engine.athlete_ally import jobs as store
 from planning_engine.contract import validate_scoring
+from planning_engine.profiles.athlete_ally import jobs as store
 from support.athlete_ally import CUID, PROFILE, seeded, spec_only_database
 from support.engine_api import bearer, plan_request, wait_for_job
 

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine_sandbox.synthetic_movements import synthetic_movement, synthetic_movements
-from planning_engine import importer, movement_file
+from planning_engine import movement_file
 from planning_engine.movement_file import MovementFile
+from planning_engine.profiles.runbook import importer
 from planning_engine.resources import (
     FOUNDATIONAL_MOVEMENTS,
     MOVEMENT_SCHEMA,
@@ -572,7 +573,7 @@ def test_a_large_valid_csv_imports_and_reimports_in_bounded_memory(
 @pytest.fixture
 def small_chunks(monkeypatch) -> None:
     """Three records a chunk, so that the eight foundational movements span three chunks."""
-    monkeypatch.setattr("planning_engine.importer.CHUNK_RECORDS", 3)
+    monkeypatch.setattr("planning_engine.profiles.runbook.importer.CHUNK_RECORDS", 3)
 
 
 def test_chunked_import_counts_like_one(

@@ -97,7 +97,7 @@ def test_a_job_fails_with_error_data_once_retries_are_used_up(
     job = wait_for_job(stuck.url, job_id, bearer("test-user"), within_s=15)
     assert job["status"] == "failed"
     assert job["retryCount"] == job["maxRetries"] == 3
-    assert "retries are used up" in job["errorData"]["message"]
+    assert "stopped and 3 retries are used up" in job["errorData"]["message"]
 
 
 def test_extra_worker_processes_share_the_queue(start_engine, seeded_dsn: str) -> None:

@@ -19,8 +19,8 @@ import coverage
 from pytest_bdd.parser import FeatureParser
 
 from planning_engine import scoring
-from planning_engine.athlete_ally.generator import stored_content
 from planning_engine.planner import generate_plan
+from planning_engine.profiles.athlete_ally.generator import stored_content
 from planning_engine.resources import FOUNDATIONAL_MOVEMENTS, data_file
 from readiness.expectations import example_request
 

@@ -5,7 +5,9 @@ from typing import Any
 import psycopg
 
 from engine_sandbox.embedded_postgres import EmbeddedPostgres
-from planning_engine.migrate import ATHLETE_ALLY_MIGRATIONS_DIR, migrate
+from planning_engine.migrate import migrate
+from planning_engine.profiles import backend_for
+from planning_engine.schema_profile import ATHLETE_ALLY
 
 PROFILE = "athlete-ally"
 CURATION_TABLES = ("movement_library", "movement_staging", "movement_audit_log")
@@ -15,7 +17,7 @@ CUID = r"^c[0-9a-z]{24}$"
 def spec_ddl() -> str:
     """The five tables and two enums of the spec, as another tool (Prisma) would create them:
     no ledger, no movement_import_runs."""
-    return (ATHLETE_ALLY_MIGRATIONS_DIR / "0001_athlete_ally_schema.sql").read_text()
+    return (backend_for(ATHLETE_ALLY).migrations / "0001_athlete_ally_schema.sql").read_text()
 
 
 def migrated_database(postgres: EmbeddedPostgres, prefix: str = "aa") -> str:

@@ -4,7 +4,7 @@
 rehearsal asks for (`faulty_deployment`), the error shape (`errors`), the routes (`routes`) and
 the pool and workers the lifespan opens. The routes are the same in both schema profiles; the job
 store, the schema check of /health and the gauges come from the profile's backend
-(`backends.py`).
+(`profiles/`).
 """
 
 from collections.abc import AsyncIterator
@@ -18,12 +18,13 @@ from planning_engine import __version__
 from planning_engine.api.errors import install_error_handlers
 from planning_engine.api.faulty_deployment import FaultyDeployment
 from planning_engine.api.routes import caller, plan_routes, service_routes
-from planning_engine.backends import Backend, backend_for
 from planning_engine.faults import TOKEN_FAULTS
 from planning_engine.flags import FlagSource, flag_from_environment
 from planning_engine.guard import RequestGuard
 from planning_engine.logs import get_logger, log_event
 from planning_engine.metrics import EngineMetrics
+from planning_engine.profiles import backend_for
+from planning_engine.profiles.backend import SchemaBackend
 from planning_engine.settings import ServiceSettings
 from planning_engine.worker import WorkerPool
 
@@ -102,7 +103,7 @@ def create_app(
     return app
 
 
-async def _note_database(pool: AsyncConnectionPool, backend: Backend) -> None:
+async def _note_database(pool: AsyncConnectionPool, backend: SchemaBackend) -> None:
     """Log, once, what the profile finds worth saying about this database (e.g. no import
     ledger). A database that does not answer yet is left to /health to report."""
     try:

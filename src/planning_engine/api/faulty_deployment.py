@@ -18,9 +18,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from planning_engine.backends import JobStore
 from planning_engine.faults import API_FAULTS, HEALTHY_VARIATIONS, TOKEN_FAULTS
 from planning_engine.guard import SUBJECT_STATE_KEY
+from planning_engine.profiles.backend import JobStore
 
 # The API's faults but those of its tokens, which RequestGuard rehearses.
 HANDLED = frozenset(API_FAULTS - TOKEN_FAULTS - {"no_auth"}) | HEALTHY_VARIATIONS

@@ -21,9 +21,9 @@ from planning_engine.api.models import (
     JobAccepted,
     JobView,
 )
-from planning_engine.backends import Backend, JobStore
 from planning_engine.guard import ANONYMOUS, SUBJECT_STATE_KEY, authenticate
 from planning_engine.metrics import EngineMetrics
+from planning_engine.profiles.backend import JobStore, SchemaBackend
 from planning_engine.settings import ServiceSettings
 
 GENERATE_PATH = "/api/plans/generate"
@@ -116,7 +116,7 @@ def plan_routes(store: JobStore, current_user: Callable[..., str]) -> APIRouter:
     return router
 
 
-def service_routes(backend: Backend, metrics: EngineMetrics) -> APIRouter:
+def service_routes(backend: SchemaBackend, metrics: EngineMetrics) -> APIRouter:
     router = APIRouter()
 
     @router.get("/health", responses={503: ERRORS[503]})

@@ -35,6 +35,8 @@ another library movement already has, a missing schema) is checked before step 1
 file writes nothing. A dry run takes every step inside one transaction that is rolled back.
 Imports are serialised by the runbook profile's advisory lock (held across the steps), so a
 lock wait still ends as psycopg's LockNotAvailable under a lock_timeout.
+
+The statements are named files in `sql/import/`.
 """
 
 import contextlib
@@ -48,13 +50,6 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from planning_engine.athlete_ally.schema import (
-    MOVEMENT_COLUMNS,
-    NOW_UTC,
-    has_import_ledger,
-    require_schema,
-    schema_required,
-)
 from planning_engine.ids import new_id
 from planning_engine.import_runs import (
     IMPORT_LOCK_KEY,
@@ -64,12 +59,18 @@ from planning_engine.import_runs import (
 )
 from planning_engine.logs import get_logger, log_event
 from planning_engine.movement_file import MovementFile, MovementRecord, Problems
+from planning_engine.profiles.athlete_ally.schema import (
+    MOVEMENT_COLUMNS,
+    has_import_ledger,
+    require_schema,
+    schema_required,
+)
+from planning_engine.profiles.athlete_ally.sql import SQL
 from planning_engine.schema_profile import ATHLETE_ALLY
 
 log = get_logger("import")
 ACTOR_EMAIL_DOMAIN = "planning-engine.local"
 
-_ARRAYS = {"equipment", "primaryMuscles", "secondaryMuscles", "tags"}
 _JSON = {"instructions", "metadata"}
 
 # Statuses from which a draft is (re)submitted for review; the later ones resume further on.
@@ -94,74 +95,9 @@ def movement_columns(record: MovementRecord) -> dict[str, Any]:
     }
 
 
-def _quoted(column: str) -> str:
-    return f'"{column}"'
-
-
-def _placeholder(column: str) -> str:
-    cast = "::text[]" if column in _ARRAYS else "::jsonb" if column in _JSON else ""
-    return f"%({column})s{cast}"
-
-
 def _bound(columns: dict[str, Any]) -> dict[str, Any]:
     """Statement parameters: JSON columns wrapped so that psycopg sends them as jsonb."""
     return {k: Jsonb(v) if k in _JSON else v for k, v in columns.items()}
-
-
-_SELECT_COLUMNS = ", ".join(_quoted(c) for c in MOVEMENT_COLUMNS)
-_LIBRARY_ROWS = f"SELECT id, version, {_SELECT_COLUMNS} FROM movement_library WHERE slug = ANY(%s)"
-_DRAFT_ROWS = (
-    f"SELECT id, status::text AS status, {_SELECT_COLUMNS} FROM movement_staging"
-    " WHERE slug = ANY(%s)"
-)
-_NAMES_IN_LIBRARY = "SELECT name, slug FROM movement_library WHERE name = ANY(%s)"
-
-_INSERT_DRAFT = f"""
-INSERT INTO movement_staging (id, {_SELECT_COLUMNS}, status, "createdById", "updatedById",
-                              "createdAt", "updatedAt")
-VALUES (%(id)s, {", ".join(_placeholder(c) for c in MOVEMENT_COLUMNS)}, 'DRAFT',
-        %(actor)s, %(actor)s, {NOW_UTC}, {NOW_UTC})
-"""
-_UPDATE_DRAFT = f"""
-UPDATE movement_staging SET {", ".join(f"{_quoted(c)} = {_placeholder(c)}" for c in MOVEMENT_COLUMNS)},
-    status = 'DRAFT', "updatedById" = %(actor)s, "updatedAt" = {NOW_UTC},
-    "reviewerId" = NULL, "reviewedAt" = NULL, "reviewNotes" = NULL
-WHERE id = %(id)s
-"""
-_SUBMIT = f"""
-UPDATE movement_staging SET status = 'READY_FOR_REVIEW', "updatedById" = %(actor)s,
-    "updatedAt" = {NOW_UTC}, "reviewerId" = NULL, "reviewedAt" = NULL, "reviewNotes" = NULL
-WHERE id = %(id)s
-"""
-_APPROVE = f"""
-UPDATE movement_staging SET status = 'APPROVED', "updatedById" = %(actor)s,
-    "updatedAt" = {NOW_UTC}, "reviewerId" = %(actor)s, "reviewedAt" = {NOW_UTC}
-WHERE id = %(id)s
-"""
-_INSERT_LIBRARY = f"""
-INSERT INTO movement_library (id, {_SELECT_COLUMNS}, version, "stagingSourceId",
-                              "stagingSnapshot", "publishedById", "publishedAt",
-                              "createdAt", "updatedAt")
-VALUES (%(library_id)s, {", ".join(_placeholder(c) for c in MOVEMENT_COLUMNS)}, 1, %(id)s,
-        %(snapshot)s, %(actor)s, {NOW_UTC}, {NOW_UTC}, {NOW_UTC})
-"""
-_UPDATE_LIBRARY = f"""
-UPDATE movement_library SET {", ".join(f"{_quoted(c)} = {_placeholder(c)}" for c in MOVEMENT_COLUMNS)},
-    version = version + 1, "stagingSourceId" = %(id)s, "stagingSnapshot" = %(snapshot)s,
-    "publishedById" = %(actor)s, "publishedAt" = {NOW_UTC}, "updatedAt" = {NOW_UTC}
-WHERE id = %(library_id)s
-"""
-_MARK_PUBLISHED = f"""
-UPDATE movement_staging SET status = 'PUBLISHED', "publishedMovementId" = %(library_id)s,
-    "updatedById" = %(actor)s, "updatedAt" = {NOW_UTC}
-WHERE id = %(id)s
-"""
-_AUDIT = f"""
-INSERT INTO movement_audit_log (id, action, "actorId", "actorEmail", "movementStagingId",
-                                "movementLibraryId", diff, metadata, "createdAt")
-VALUES (%(id)s, %(action)s::"MovementAuditAction", %(actor)s, %(email)s, %(staging_id)s,
-        %(library_id)s, %(diff)s, %(metadata)s, {NOW_UTC})
-"""
 
 
 @dataclass
@@ -315,10 +251,16 @@ def _load(conn: psycopg.Connection, movements: list[_Movement], publish: bool) -
     """Read the rows the records touch, refuse names other movements own, and classify."""
     slugs = [m.record.movement_id for m in movements]
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        library = {r["slug"]: r for r in cur.execute(_LIBRARY_ROWS, (slugs,)).fetchall()}
-        drafts = {r["slug"]: r for r in cur.execute(_DRAFT_ROWS, (slugs,)).fetchall()}
+        library = {
+            r["slug"]: r
+            for r in cur.execute(SQL("import", "library_rows"), {"slugs": slugs}).fetchall()
+        }
+        drafts = {
+            r["slug"]: r
+            for r in cur.execute(SQL("import", "draft_rows"), {"slugs": slugs}).fetchall()
+        }
         names = [m.columns["name"] for m in movements]
-        owners = cur.execute(_NAMES_IN_LIBRARY, (names,)).fetchall()
+        owners = cur.execute(SQL("import", "names_in_library"), {"names": names}).fetchall()
     _refuse_name_conflicts(movements, owners)
     for movement in movements:
         slug = movement.record.movement_id
@@ -372,7 +314,7 @@ def _write(
         if rows:
             cur.executemany(statement, rows)
         if audit:
-            cur.executemany(_AUDIT, audit)
+            cur.executemany(SQL("import", "audit"), audit)
 
 
 def _draft(conn: psycopg.Connection, movements: list[_Movement], ctx: _Context) -> None:
@@ -395,8 +337,8 @@ def _draft(conn: psycopg.Connection, movements: list[_Movement], ctx: _Context) 
                     diff={"before": before, "after": m.columns},
                 )
             )
-    _write(conn, _INSERT_DRAFT, inserted, [])
-    _write(conn, _UPDATE_DRAFT, updated, audit)
+    _write(conn, SQL("import", "insert_draft"), inserted, [])
+    _write(conn, SQL("import", "update_draft"), updated, audit)
 
 
 StepWriter = Callable[[psycopg.Connection, list[_Movement], _Context], None]
@@ -439,15 +381,15 @@ def _publish(conn: psycopg.Connection, movements: list[_Movement], ctx: _Context
                 diff={"after": {**m.columns, "version": version}},
             )
         )
-    _write(conn, _INSERT_LIBRARY, created, [])
-    _write(conn, _UPDATE_LIBRARY, updated, [])
-    _write(conn, _MARK_PUBLISHED, marked, audit)
+    _write(conn, SQL("import", "insert_library"), created, [])
+    _write(conn, SQL("import", "update_library"), updated, [])
+    _write(conn, SQL("import", "mark_published"), marked, audit)
 
 
 _STEP_WRITERS: dict[str, StepWriter] = {
     "draft": _draft,
-    "submit": _transition(_SUBMIT, "REVIEW_SUBMITTED"),
-    "approve": _transition(_APPROVE, "APPROVED"),
+    "submit": _transition(SQL("import", "submit"), "REVIEW_SUBMITTED"),
+    "approve": _transition(SQL("import", "approve"), "APPROVED"),
     "publish": _publish,
 }
 

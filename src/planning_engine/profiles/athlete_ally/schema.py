@@ -13,12 +13,10 @@ from psycopg import errors as pg_errors
 
 from planning_engine.database import schema_required as runbook_schema_required
 from planning_engine.errors import SchemaMissing
+from planning_engine.profiles.athlete_ally.sql import SQL
 from planning_engine.schema_profile import ATHLETE_ALLY, migrate_command
 
 MIGRATE = migrate_command(ATHLETE_ALLY)
-# Timestamps are `timestamp(3) without time zone` holding UTC, as Prisma writes them; now() in
-# the session's time zone would be off by its offset wherever that is not UTC.
-NOW_UTC = "(now() AT TIME ZONE 'UTC')"
 IMPORT_LEDGER = "movement_import_runs"
 
 # The movement columns a record maps onto, in the order statements list them.
@@ -99,16 +97,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_TYPES = ("MovementStageStatus", "MovementAuditAction")
 
-_PRESENT_COLUMNS = """
-SELECT table_name, column_name FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = ANY(%s)
-"""
-_PRESENT_TYPES = """
-SELECT t.typname FROM pg_type t
-WHERE t.typname = ANY(%s) AND t.typnamespace = current_schema()::regnamespace
-"""
-_LEDGER_EXISTS = f"SELECT to_regclass('{IMPORT_LEDGER}') IS NOT NULL"
-
 
 def describe_gaps(columns: Iterable[tuple[str, str]], types: Iterable[str]) -> list[str]:
     """What is missing, given what the catalog lists: a whole table once, not column by column."""
@@ -128,15 +116,22 @@ def describe_gaps(columns: Iterable[tuple[str, str]], types: Iterable[str]) -> l
 
 def schema_gaps(conn: psycopg.Connection) -> list[str]:
     tables = list(REQUIRED_COLUMNS)
-    columns = conn.execute(_PRESENT_COLUMNS, (tables,)).fetchall()
-    types = [row[0] for row in conn.execute(_PRESENT_TYPES, (list(REQUIRED_TYPES),))]
+    columns = conn.execute(SQL("schema", "present_columns"), {"tables": tables}).fetchall()
+    types = [
+        row[0]
+        for row in conn.execute(SQL("schema", "present_types"), {"types": list(REQUIRED_TYPES)})
+    ]
     return describe_gaps(columns, types)
 
 
 async def schema_gaps_async(conn: AsyncConnection) -> list[str]:
     tables = list(REQUIRED_COLUMNS)
-    columns = await (await conn.execute(_PRESENT_COLUMNS, (tables,))).fetchall()
-    types = await (await conn.execute(_PRESENT_TYPES, (list(REQUIRED_TYPES),))).fetchall()
+    columns = await (
+        await conn.execute(SQL("schema", "present_columns"), {"tables": tables})
+    ).fetchall()
+    types = await (
+        await conn.execute(SQL("schema", "present_types"), {"types": list(REQUIRED_TYPES)})
+    ).fetchall()
     return describe_gaps(columns, [row[0] for row in types])
 
 
@@ -172,10 +167,18 @@ def schema_required() -> Iterator[None]:
 
 
 def has_import_ledger(conn: psycopg.Connection) -> bool:
-    row = conn.execute(_LEDGER_EXISTS).fetchone()
+    row = conn.execute(SQL("schema", "ledger_exists")).fetchone()
     return bool(row and row[0])
 
 
 async def has_import_ledger_async(conn: AsyncConnection) -> bool:
-    row = await (await conn.execute(_LEDGER_EXISTS)).fetchone()
+    row = await (await conn.execute(SQL("schema", "ledger_exists"))).fetchone()
     return bool(row and row[0])
+
+
+async def schema_problem(conn: AsyncConnection) -> str | None:
+    """Why /health answers 503: a table, column or type the engine uses is missing."""
+    gaps = await schema_gaps_async(conn)
+    if not gaps:
+        return None
+    return f"athlete-ally schema incomplete: missing {', '.join(gaps)}; create it (`{MIGRATE}`)"

@@ -9,21 +9,20 @@ then 0, and the service says so once when it starts.
 
 from psycopg import AsyncConnection
 
-from planning_engine.athlete_ally.schema import IMPORT_LEDGER, has_import_ledger_async
 from planning_engine.metrics import DatabaseState
+from planning_engine.profiles.athlete_ally.schema import IMPORT_LEDGER, has_import_ledger_async
+from planning_engine.profiles.athlete_ally.sql import SQL
 
 _LABELS = {"pending": "queued"}
 
 
 async def database_state(conn: AsyncConnection) -> DatabaseState:
-    rows = await (
-        await conn.execute("SELECT status, count(*) FROM plan_jobs GROUP BY status")
-    ).fetchall()
+    rows = await (await conn.execute(SQL("metrics", "jobs"))).fetchall()
     jobs: dict[str, int] = {}
     for status, count in rows:
         label = _LABELS.get(status, str(status))
         jobs[label] = jobs.get(label, 0) + count
-    library = await (await conn.execute("SELECT count(*) FROM movement_library")).fetchone()
+    library = await (await conn.execute(SQL("metrics", "movements"))).fetchone()
     return DatabaseState(
         jobs,
         {"published": library[0] if library else 0},
@@ -34,9 +33,7 @@ async def database_state(conn: AsyncConnection) -> DatabaseState:
 async def _import_failures(conn: AsyncConnection) -> int:
     if not await has_import_ledger_async(conn):
         return 0
-    failures = await (
-        await conn.execute(f"SELECT count(*) FROM {IMPORT_LEDGER} WHERE NOT succeeded")
-    ).fetchone()
+    failures = await (await conn.execute(SQL("metrics", "import_failures"))).fetchone()
     return failures[0] if failures else 0
 
 

@@ -6,17 +6,20 @@ Library rows come first: drafts point at them ("publishedMovementId") and audit 
 which is the order the tables' foreign keys (when Prisma made them) require.
 """
 
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from planning_engine.athlete_ally.schema import (
+from planning_engine.profiles.athlete_ally.schema import (
     REQUIRED_COLUMNS,
     require_schema,
     schema_required,
 )
+from planning_engine.schema_profile import ATHLETE_ALLY
+from planning_engine.seed_dump_file import header, write_dump
 
 # The columns the engine relies on, plus the movement arrays it does not fill but a dump keeps.
 _KEPT_ARRAYS = ("progressionIds", "regressionIds")
@@ -89,3 +92,15 @@ def restored_counts(conn: psycopg.Connection) -> tuple[int, int]:
     library = conn.execute("SELECT count(*) FROM movement_library").fetchone()
     audit = conn.execute("SELECT count(*) FROM movement_audit_log").fetchone()
     return (library[0] if library else 0, audit[0] if audit else 0)
+
+
+def dump(conn: psycopg.Connection, out: Path) -> int:
+    statements, counts = dump_statements(conn)
+    movements, audit = counts["movement_library"], counts["movement_audit_log"]
+    lines = header(
+        f"{movements} library movements, {counts['movement_staging']} drafts, {audit} audit rows",
+        ATHLETE_ALLY,
+        f" --schema-profile {ATHLETE_ALLY}",
+    )
+    write_dump(out, lines + statements, movements, audit)
+    return movements

@@ -23,13 +23,13 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from planning_engine import planner, scoring
-from planning_engine.athlete_ally import deployed_log
-from planning_engine.athlete_ally.deployed_metrics import DeployedMetrics
-from planning_engine.athlete_ally.jobs import published_movements
-from planning_engine.athlete_ally.schema import NOW_UTC
 from planning_engine.faults import corrupt_scoring, plan_to_score, plan_to_store
 from planning_engine.flags import ENV_OVERRIDE
 from planning_engine.ids import new_id
+from planning_engine.profiles.athlete_ally import deployed_log
+from planning_engine.profiles.athlete_ally.deployed_metrics import DeployedMetrics
+from planning_engine.profiles.athlete_ally.jobs import published_movements
+from planning_engine.profiles.athlete_ally.sql import SQL
 from planning_engine.settings import ServiceSettings
 
 ATTEMPTS = 4  # one try and three retries, back to back, as the service makes them
@@ -44,27 +44,6 @@ DEFAULT_PROFILE: dict[str, Any] = {
     "equipment": ["bodyweight", "dumbbells"],
     "purpose": "general_fitness",
 }
-
-_INSERT_JOB = f"""
-INSERT INTO plan_jobs (id, "jobId", "userId", status, progress, "requestData", "startedAt",
-                       "retryCount", "maxRetries", "createdAt", "updatedAt")
-VALUES (%s, %s, %s, 'queued', 0, %s, {NOW_UTC}, 0, 3,
-        {NOW_UTC} + interval '3 milliseconds', {NOW_UTC} + interval '3 milliseconds')
-ON CONFLICT ("jobId") DO NOTHING
-"""
-_SET_STATE = f"""
-UPDATE plan_jobs SET status = %s, progress = %s, "updatedAt" = {NOW_UTC} WHERE "jobId" = %s
-"""
-_COMPLETE = f"""
-UPDATE plan_jobs SET status = 'completed', progress = 100, "resultData" = %s,
-       "updatedAt" = {NOW_UTC}
-WHERE "jobId" = %s
-"""
-_INSERT_PLAN = f"""
-INSERT INTO plans (id, "userId", version, status, name, description, content,
-                   "createdAt", "updatedAt")
-VALUES (%s, %s, 1, 'completed', %s, %s, %s, {NOW_UTC}, {NOW_UTC})
-"""
 
 
 def plan_event(job_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +128,10 @@ class DeployedGenerator:
         await asyncio.sleep(self.settings.pickup_delay_s)
         job_id, user = event["jobId"], event["userId"]
         async with self.pool.connection() as conn:
-            await conn.execute(_INSERT_JOB, (new_id(), job_id, user, Jsonb(event)))
+            await conn.execute(
+                SQL("generator", "insert_job"),
+                {"id": new_id(), "job_id": job_id, "user_id": user, "event": Jsonb(event)},
+            )
         self.metrics.events_processed.labels(
             topic="plan_generation_requested", status="success"
         ).inc()
@@ -214,10 +196,13 @@ class DeployedGenerator:
         plan_id = new_id()
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute(
-                _INSERT_PLAN,
-                (plan_id, event["userId"], _name(plan), "Generated training plan", Jsonb(content)),
+                SQL("generator", "insert_plan"),
+                _plan_row(plan_id, event["userId"], _name(plan), Jsonb(content)),
             )
-            await conn.execute(_COMPLETE, (Jsonb(result) if result else None, job_id))
+            await conn.execute(
+                SQL("generator", "complete"),
+                {"result": Jsonb(result) if result else None, "job_id": job_id},
+            )
         deployed_log.plain(f"Plan saved to database for planId: {plan_id}, jobId: {job_id}")
         self.metrics.events_published.labels(topic="plan_generated", status="success").inc()
         deployed_log.plain(
@@ -277,20 +262,29 @@ class DeployedGenerator:
         assert self.cached_plan is not None
         async with self.pool.connection() as conn:
             await conn.execute(
-                _INSERT_PLAN,
-                (
-                    plan_id,
-                    event["userId"],
-                    _name(self.cached_plan),
-                    "Generated training plan",
-                    Jsonb(self.cached_plan),
+                SQL("generator", "insert_plan"),
+                _plan_row(
+                    plan_id, event["userId"], _name(self.cached_plan), Jsonb(self.cached_plan)
                 ),
             )
         deployed_log.plain(f"Using cached plan for jobId: {event['jobId']}, cacheKey: plan:cached")
 
     async def _set(self, job_id: str, status: str, progress: int) -> None:
         async with self.pool.connection() as conn:
-            await conn.execute(_SET_STATE, (status, progress, job_id))
+            await conn.execute(
+                SQL("generator", "set_state"),
+                {"status": status, "progress": progress, "job_id": job_id},
+            )
+
+
+def _plan_row(plan_id: str, user_id: str, name: str, content: Jsonb) -> dict[str, Any]:
+    return {
+        "id": plan_id,
+        "user_id": user_id,
+        "name": name,
+        "description": "Generated training plan",
+        "content": content,
+    }
 
 
 def _name(plan: dict[str, Any]) -> str:

@@ -29,21 +29,18 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planning_engine.api import open_service_pool
-from planning_engine.athlete_ally import deployed_log
-from planning_engine.athlete_ally.deployed_metrics import DeployedMetrics
-from planning_engine.athlete_ally.generator import DeployedGenerator, plan_event
-from planning_engine.athlete_ally.rate_limit import GatewayLimiter
 from planning_engine.auth import Unauthorized, verify_athlete_ally_token
 from planning_engine.faults import TOKEN_FAULTS
+from planning_engine.profiles.athlete_ally import deployed_log
+from planning_engine.profiles.athlete_ally.deployed_metrics import DeployedMetrics
+from planning_engine.profiles.athlete_ally.generator import DeployedGenerator, plan_event
+from planning_engine.profiles.athlete_ally.rate_limit import GatewayLimiter
+from planning_engine.profiles.athlete_ally.sql import SQL
 from planning_engine.settings import ServiceSettings
 
 UNAUTHENTICATED_PATHS = frozenset({"/health", "/metrics", "/api/health", "/api/v1/health"})
 GATEWAY_GENERATE = "/api/v1/plans/generate"
 GATEWAY_STATUS = "/api/v1/plans/status"
-_JOB_COLUMNS = (
-    '"jobId", "userId", status, progress, "resultData", "errorData", "createdAt",'
-    ' "startedAt", "completedAt", "retryCount", "maxRetries"'
-)
 _TIMESTAMPS = ("createdAt", "startedAt", "completedAt")
 _started = time.time()
 
@@ -155,9 +152,7 @@ def create_deployed_app(settings: ServiceSettings) -> FastAPI:
                 app.state.pool.connection() as conn,
                 conn.cursor(row_factory=dict_row) as cur,
             ):
-                await cur.execute(
-                    f'SELECT {_JOB_COLUMNS} FROM plan_jobs WHERE "jobId" = %s', (job_id,)
-                )
+                await cur.execute(SQL("api", "job_status"), {"job_id": job_id})
                 job = await cur.fetchone()
         except (psycopg.Error, PoolTimeout, OSError):
             return _json(500, {"error": "status_query_failed"})

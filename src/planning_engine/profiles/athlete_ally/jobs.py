@@ -15,6 +15,8 @@ That schema has no lease columns, no idempotency column and no trigger, so:
 * a job not yet picked up is `pending` (the runbook profile's `queued`);
 * the plan gets an id of this schema's shape; the job's "resultData" carries it as `planId`
   (nothing else links a job to its plan), and the plan insert commits with the completion.
+
+The statements are named files in `sql/jobs/`.
 """
 
 import json
@@ -27,82 +29,12 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from planning_engine.athlete_ally.schema import NOW_UTC
 from planning_engine.ids import new_id
-from planning_engine.jobs import ClaimedJob
+from planning_engine.profiles.athlete_ally.sql import SQL
+from planning_engine.profiles.backend import ClaimedJob
 
-PLAN_STATUS = "generated"
 # Fixed, so that the same user and Idempotency-Key give the same "jobId" in every process.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d2c0e-5b8a-4d55-9a57-2f3c9e0b7a41")
-# Strictly later than the value it replaces, even within one millisecond (timestamp(3)).
-_NEXT_TOKEN = f"greatest({NOW_UTC}, \"updatedAt\" + interval '1 millisecond')"
-_UTC = "AT TIME ZONE 'UTC'"  # timestamp (UTC) -> timestamptz, as the API reports times
-
-_JOB_COLUMNS = (
-    f'"jobId" AS job_id, "userId" AS user_id, status, progress, "requestData" AS request_data,'
-    f' "resultData" AS result_data, "errorData" AS error_data,'
-    f' "createdAt" {_UTC} AS created_at, "startedAt" {_UTC} AS started_at,'
-    f' "completedAt" {_UTC} AS completed_at, "retryCount" AS retry_count,'
-    f' "maxRetries" AS max_retries'
-)
-
-_INSERT = f"""
-INSERT INTO plan_jobs (id, "jobId", "userId", status, progress, "requestData", "retryCount",
-                       "maxRetries", "createdAt", "updatedAt")
-VALUES (%(id)s, %(job_id)s, %(user_id)s, 'pending', 0, %(request)s, 0, 3, {NOW_UTC}, {NOW_UTC})
-ON CONFLICT ("jobId") DO NOTHING
-RETURNING {_JOB_COLUMNS}
-"""
-
-_CLAIM = f"""
-UPDATE plan_jobs SET status = 'processing', progress = 10,
-       "startedAt" = coalesce("startedAt", {NOW_UTC}), "updatedAt" = {_NEXT_TOKEN}
-WHERE id = (
-    SELECT id FROM plan_jobs WHERE status = 'pending'
-    ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED
-)
-RETURNING id, "jobId", "userId", "requestData", "retryCount", "updatedAt"
-"""
-
-# Jobs nobody has touched for a lease go back to pending, or fail once retries are used up.
-_REAP = f"""
-UPDATE plan_jobs SET
-    status = CASE WHEN "retryCount" >= "maxRetries" THEN 'failed' ELSE 'pending' END,
-    "retryCount" = CASE WHEN "retryCount" >= "maxRetries" THEN "retryCount"
-                        ELSE "retryCount" + 1 END,
-    "errorData" = CASE WHEN "retryCount" >= "maxRetries" THEN jsonb_build_object(
-        'error', 'worker lost', 'message',
-        format('the worker processing this job stopped and %%s retries are used up',
-               "maxRetries"))
-        ELSE "errorData" END,
-    "completedAt" = CASE WHEN "retryCount" >= "maxRetries" THEN {NOW_UTC} END,
-    progress = CASE WHEN "retryCount" >= "maxRetries" THEN progress ELSE 0 END,
-    "updatedAt" = {_NEXT_TOKEN}
-WHERE status = 'processing' AND "updatedAt" < {NOW_UTC} - make_interval(secs => %(lease)s)
-RETURNING "jobId", status
-"""
-
-_GUARD = "WHERE id = %(id)s AND status = 'processing' AND \"updatedAt\" = %(token)s"
-_COMPLETE = f"""
-UPDATE plan_jobs SET status = 'completed', progress = 100, "resultData" = %(result)s,
-       "completedAt" = {NOW_UTC}, "updatedAt" = {_NEXT_TOKEN}
-{_GUARD} RETURNING "updatedAt"
-"""
-_FAIL = f"""
-UPDATE plan_jobs SET status = 'failed', "errorData" = %(error)s, "completedAt" = {NOW_UTC},
-       "updatedAt" = {_NEXT_TOKEN}
-{_GUARD} RETURNING "updatedAt"
-"""
-_PROGRESS = f"""
-UPDATE plan_jobs SET progress = %(progress)s, "updatedAt" = {_NEXT_TOKEN}
-{_GUARD} RETURNING "updatedAt"
-"""
-_INSERT_PLAN = f"""
-INSERT INTO plans (id, "userId", version, status, name, description, "startDate", "endDate",
-                   content, "createdAt", "updatedAt")
-VALUES (%(id)s, %(user_id)s, 1, '{PLAN_STATUS}', %(name)s, %(description)s, {NOW_UTC},
-        {NOW_UTC} + make_interval(weeks => %(weeks)s), %(content)s, {NOW_UTC}, {NOW_UTC})
-"""
 
 
 @dataclass
@@ -143,14 +75,14 @@ async def enqueue(
     job_id = job_id_for(user_id, idempotency_key)
     async with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            _INSERT,
+            SQL("jobs", "enqueue"),
             {"id": new_id(), "job_id": job_id, "user_id": user_id, "request": Jsonb(request)},
         )
         row = await cur.fetchone()
         if row is not None:
-            await cur.execute("SELECT pg_notify('plan_jobs', %s)", (job_id,))
+            await cur.execute(SQL("jobs", "notify"), {"job_id": job_id})
             return row, True
-        await cur.execute(f'SELECT {_JOB_COLUMNS} FROM plan_jobs WHERE "jobId" = %s', (job_id,))
+        await cur.execute(SQL("jobs", "get"), {"job_id": job_id})
         existing = await cur.fetchone()
         assert existing is not None  # the conflict above proves the row exists
         return existing, False
@@ -158,16 +90,14 @@ async def enqueue(
 
 async def get_job(conn: AsyncConnection, job_id: uuid.UUID) -> dict[str, Any] | None:
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            f'SELECT {_JOB_COLUMNS} FROM plan_jobs WHERE "jobId" = %s', (str(job_id),)
-        )
+        await cur.execute(SQL("jobs", "get"), {"job_id": str(job_id)})
         return await cur.fetchone()
 
 
 async def claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> ClaimedJob | None:
     """The oldest pending job, now processing; its "updatedAt" is the lease (see the module
     docstring), so `owner` and `lease_seconds` need no column of their own."""
-    cur = await conn.execute(_CLAIM)
+    cur = await conn.execute(SQL("jobs", "claim"))
     row = await cur.fetchone()
     if row is None:
         return None
@@ -182,18 +112,14 @@ async def claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> Clai
 
 
 async def reap_expired(conn: AsyncConnection, lease_seconds: float) -> list[tuple[str, str]]:
-    cur = await conn.execute(_REAP, {"lease": lease_seconds})
+    cur = await conn.execute(SQL("jobs", "reap_expired"), {"lease": lease_seconds})
     return [(row[0], row[1]) for row in await cur.fetchall()]
 
 
 async def published_movements(conn: AsyncConnection) -> list[dict[str, Any]]:
     """Every library row is a published movement; named as the planner knows them."""
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            "SELECT slug AS movement_id, name, classification AS category,"
-            ' coalesce("recommendedRpe", 7) AS recommended_rpe'
-            " FROM movement_library ORDER BY slug"
-        )
+        await cur.execute(SQL("jobs", "published_movements"))
         return await cur.fetchall()
 
 
@@ -230,11 +156,11 @@ async def complete(
     still holds the job."""
     async with conn.transaction():
         stored = Jsonb(result) if result is not None else None
-        token = await _update(conn, job, _COMPLETE, {"result": stored})
+        token = await _update(conn, job, SQL("jobs", "complete"), {"result": stored})
         if token is None:
             return False
         await conn.execute(
-            _INSERT_PLAN,
+            SQL("jobs", "insert_plan"),
             {
                 "id": plan_id,
                 "user_id": job.user_id,
@@ -257,23 +183,18 @@ def _plan_name(plan: dict[str, Any]) -> str:
 async def fail(
     conn: AsyncConnection, job: ClaimedJob, owner: str, error: dict[str, Any]
 ) -> datetime | None:
-    return await _guarded(conn, job, _FAIL, {"error": Jsonb(error)})
+    return await _guarded(conn, job, SQL("jobs", "fail"), {"error": Jsonb(error)})
 
 
 async def set_progress(
     conn: AsyncConnection, job: ClaimedJob, owner: str, progress: int
 ) -> datetime | None:
-    return await _guarded(conn, job, _PROGRESS, {"progress": progress})
+    return await _guarded(conn, job, SQL("jobs", "set_progress"), {"progress": progress})
 
 
 async def plan_scoring(conn: AsyncConnection, job_id: uuid.UUID) -> dict[str, Any] | None:
     """The scoring of the plan a job produced: found by the job's planId, or (when its result
     was not stored) by the job named in the plan's description."""
-    cur = await conn.execute(
-        "SELECT p.content->'scoring' FROM plan_jobs j JOIN plans p"
-        " ON p.id = j.\"resultData\"->>'planId' OR p.description = 'plan job ' || j.\"jobId\""
-        ' WHERE j."jobId" = %s LIMIT 1',
-        (str(job_id),),
-    )
+    cur = await conn.execute(SQL("jobs", "plan_scoring"), {"job_id": str(job_id)})
     row = await cur.fetchone()
     return row[0] if row else None
