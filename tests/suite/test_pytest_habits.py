@@ -1,5 +1,6 @@
 """The suite behaves like any pytest project under the options pytest users reach for."""
 
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -91,3 +92,14 @@ def test_no_old_style_hook_wrapper_can_turn_a_sigterm_into_a_pluggy_warning() ->
         and node.value.value is True
     ]
     assert old_style == []
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing to spread over")
+def test_every_test_is_spread_over_the_cores_and_the_suite_alone_is_not(tmp_path: Path) -> None:
+    """`pytest` (every test) runs file by file on each core (tests/conftest.py); `pytest
+    features/`, QA's run, stays in one process unless `-n` is given."""
+    nothing = ("-m", "unit and e2e")  # no test is both: collection only, in each process
+    everything = run_suite(tmp_path / "all", {}, *nothing, paths=())
+    assert "bringing up nodes" in everything.output, everything.output[-2000:]
+    suite = run_suite(tmp_path / "suite", {}, *nothing)
+    assert "bringing up nodes" not in suite.output, suite.output[-2000:]

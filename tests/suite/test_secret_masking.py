@@ -342,7 +342,10 @@ def _everything_written(tmp_path: Path, output: str) -> Iterator[tuple[str, str]
 
 
 def _staging(dsn: str) -> dict[str, str]:
+    """A staging nothing answers for; the API is given up on after 2 s (what is tested here is
+    what the reports hold, not how long a down API is waited for)."""
     return {
+        "PLANNING_API_DOWN_S": "2",
         "PLANNING_API_URL": f"http://127.0.0.1:{_closed_port()}",
         "PLANNING_DATABASE_URL": dsn,
         "PLANNING_API_TOKEN": mint_token("qa-user", JWT_SECRET),
