@@ -19,8 +19,8 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     core, up to four, file by file (pytest-xdist's loadfile: a module's shared fixtures, such as
     the fault matrix, are built once). These tests spend most of their time waiting on engines,
     Postgres and suite runs in subprocesses: on two cores the run takes 15 minutes instead of 25.
-    `-n N` (`-n 0`: one process) decides otherwise; `pytest PATH ...` and `pytest features/`
-    stay in one process.
+    `-n N` (`-n 0`: one process) decides otherwise; `pytest PATH ...`, `pytest features/`, `-s`,
+    `--pdb` and `--collect-only` stay in one process.
 
     Called before pytest-xdist's own hook (both try first; a conftest, registered later, goes
     first), and only because this conftest is an initial one: it sits in `testpaths`."""
@@ -32,6 +32,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         or config.option.dist != "no"
         or config.option.collectonly
         or config.option.usepdb
+        or config.option.capture == "no"  # -s: the user watches the output as it comes
     ):
         return
     cores = len(os.sched_getaffinity(0))
