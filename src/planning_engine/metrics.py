@@ -35,12 +35,13 @@ class DatabaseState:
 class EngineMetrics:
     def __init__(
         self,
-        database_gauges: bool = True,
         read_state: Callable[[AsyncConnection], Awaitable[DatabaseState]] | None = None,
     ) -> None:
-        """`database_gauges=False` for a worker process: its registry holds only its own
-        counters, rather than gauges it never refreshes. `read_state` is the schema profile's."""
+        """The API process passes its schema profile's `read_state`, which feeds the database
+        gauges at scrape time. A worker process passes none: its registry holds only its own
+        counters, rather than gauges it would never refresh."""
         self.read_state = read_state
+        database_gauges = read_state is not None
         self.registry = CollectorRegistry()
         gauges = self.registry if database_gauges else None
         # The API process's start time (process_start_time_seconds): when this release went

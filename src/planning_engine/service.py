@@ -64,7 +64,7 @@ def run_workers(settings: ServiceSettings, metrics_port: int | None = None) -> N
     """Workers without the API. Their scoring counters (plans scored, scoring errors, scoring
     time) live in this process: with `metrics_port` they are served for Prometheus to scrape
     beside the API's /metrics, which reports the database-wide gauges."""
-    metrics = EngineMetrics(database_gauges=False)
+    metrics = EngineMetrics()  # a worker's: its own counters only
     if metrics_port:
         start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
         log_event(log, "Worker metrics served", port=metrics_port)

@@ -146,6 +146,7 @@ def test_a_processing_job_untouched_for_a_lease_is_taken_over(start_engine, spec
     assert (done["status"], done["retryCount"]) == ("completed", 1)
     failed = wait_for_job(engine.url, exhausted, bearer("test-user"), within_s=10)
     assert failed["status"] == "failed" and failed["errorData"]["error"] == "worker lost"
+    assert "stopped and 1 retries are used up" in failed["errorData"]["message"]
 
 
 def test_a_worker_that_lost_its_job_can_neither_complete_nor_touch_it(spec_dsn: str) -> None:

@@ -37,7 +37,6 @@ TABLES: list[tuple[str, list[str], str, str]] = [
     ("movement_audit_log", _dumped("movement_audit_log"), '"createdAt", id', "keep"),
 ]
 _JSON = {"instructions", "metadata", "stagingSnapshot", "diff"}
-PROFILE_LINE = "-- schema profile: athlete-ally"
 
 
 def dump_statements(conn: psycopg.Connection) -> tuple[list[str], dict[str, int]]:
@@ -85,13 +84,6 @@ def _insert(
         sql.SQL(", ").join(map(sql.Literal, values)),
         conflict,
     )
-
-
-def restored_counts(conn: psycopg.Connection) -> tuple[int, int]:
-    """(library rows, audit rows) after a restore, what `restore-seed` reports."""
-    library = conn.execute("SELECT count(*) FROM movement_library").fetchone()
-    audit = conn.execute("SELECT count(*) FROM movement_audit_log").fetchone()
-    return (library[0] if library else 0, audit[0] if audit else 0)
 
 
 def dump(conn: psycopg.Connection, out: Path) -> int:

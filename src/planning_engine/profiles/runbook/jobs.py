@@ -55,8 +55,7 @@ async def claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> Clai
 async def reap_expired(conn: AsyncConnection, lease_seconds: float) -> list[tuple[uuid.UUID, str]]:
     """Jobs whose lease ran out; each lease carries its own expiry (set by `claim` from the
     same setting), so `lease_seconds` is not needed here."""
-    # Empty parameters, not none: psycopg then reads the file's `%%` as the `%` of format().
-    cur = await conn.execute(SQL("jobs", "reap_expired"), {})
+    cur = await conn.execute(SQL("jobs", "reap_expired"))
     return [(row[0], row[1]) for row in await cur.fetchall()]
 
 

@@ -5,8 +5,7 @@ UPDATE plan_jobs SET
                         ELSE "retryCount" + 1 END,
     "errorData" = CASE WHEN "retryCount" >= "maxRetries" THEN jsonb_build_object(
         'error', 'worker lost', 'message',
-        format('the worker processing this job stopped and %%s retries are used up',
-               "maxRetries"))
+        'the worker processing this job stopped and ' || "maxRetries" || ' retries are used up')
         ELSE "errorData" END,
     "completedAt" = CASE WHEN "retryCount" >= "maxRetries" THEN (now() AT TIME ZONE 'UTC') END,
     progress = CASE WHEN "retryCount" >= "maxRetries" THEN progress ELSE 0 END,

@@ -4,7 +4,7 @@ UPDATE plan_jobs SET
     retry_count = CASE WHEN retry_count >= max_retries THEN retry_count ELSE retry_count + 1 END,
     error_data = CASE WHEN retry_count >= max_retries THEN jsonb_build_object(
         'error', 'worker lost', 'message',
-        format('the worker processing this job stopped and %%s retries are used up', max_retries))
+        'the worker processing this job stopped and ' || max_retries || ' retries are used up')
         ELSE error_data END,
     completed_at = CASE WHEN retry_count >= max_retries THEN now() END,
     progress = CASE WHEN retry_count >= max_retries THEN progress ELSE 0 END,
